@@ -1,0 +1,8 @@
+"""skimbal: a scikit-learn compatible neural-net classifier for imbalanced data."""
+
+from ._classifier import ImbalancedNetClassifier
+from ._losses import FocalLoss
+from ._module import TabularMLP
+from ._version import __version__
+
+__all__ = ["FocalLoss", "ImbalancedNetClassifier", "TabularMLP", "__version__"]

@@ -1,0 +1,551 @@
+"""ImbalancedNetClassifier: a skorch classifier with rebalancing strategies."""
+
+from collections.abc import Mapping
+from contextlib import contextmanager
+from functools import partial
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
+from skorch.utils import data_from_dataset, is_dataset
+from torch import nn
+
+from ._losses import FocalLoss
+from ._module import TabularMLP
+from ._sampling import make_balanced_sampler
+from ._validation import (
+    check_n_classes,
+    resolve_class_weight,
+    validate_params,
+    warn_if_double_weighting,
+)
+
+__all__ = ["ImbalancedNetClassifier"]
+
+_softmax = partial(torch.softmax, dim=-1)
+
+
+def _valid_balanced_accuracy(net, X, y):
+    """Balanced accuracy on the internal validation set (encoded labels)."""
+    return balanced_accuracy_score(y, net.predict_proba(X).argmax(axis=1))
+
+
+class ImbalancedNetClassifier(NeuralNetClassifier):
+    """Neural-net classifier for imbalanced tabular data.
+
+    A :class:`skorch.NeuralNetClassifier` whose remedy for class imbalance is
+    one hyperparameter, ``strategy``, that scikit-learn tools can search:
+
+    - ``"none"``: plain cross-entropy;
+    - ``"class_weight"``: cross-entropy with per-class weights;
+    - ``"sampler"``: a :class:`torch.utils.data.WeightedRandomSampler` that
+      draws every class equally often;
+    - ``"focal"``: the focal loss :class:`skimbal.FocalLoss` [1]_;
+    - ``"+"``-combinations such as ``"sampler+focal"``.
+
+    Class counts and weights are computed inside ``fit`` from the ``y`` it
+    receives (so per cross-validation fold) and stored in attributes ending in
+    ``_``; hyperparameters are never changed by ``fit``.
+
+    The module must return logits; ``predict_proba`` applies the softmax.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=None
+        The network, returning logits of shape ``(n_samples, n_classes)``.
+        ``None`` uses :class:`skimbal.TabularMLP`, whose ``n_features`` and
+        ``n_classes`` are taken from the data at ``fit``; set its other
+        arguments with ``module__hidden_units``, ``module__dropout``, ...
+    criterion : torch.nn.Module class or None, default=None
+        ``None`` builds the loss from ``strategy``, ``alpha`` and ``gamma``.
+        A custom criterion (taking logits and integer targets) replaces that
+        loss; it combines only with ``strategy`` ``"none"`` or ``"sampler"``.
+    strategy : str, default="class_weight"
+        ``"none"``, or one or more of ``"class_weight"``, ``"sampler"`` and
+        ``"focal"`` joined by ``"+"``. See the table in the Notes.
+    alpha : None, "balanced", float, array-like or dict, default=None
+        Class weighting of the loss (the weights of ``"class_weight"`` and the
+        :math:`\\alpha_t` of ``"focal"``):
+
+        - ``None``: balance once, i.e. ``"balanced"`` for ``"class_weight"`` and
+          ``"focal"``, no class weights when the ``"sampler"`` already
+          balances the batches (unless ``"class_weight"`` is named too);
+        - ``"balanced"``: inverse class frequency, normalised to mean 1;
+        - float in [0, 1]: for two classes the weight of ``classes_[1]``, with
+          ``1 - alpha`` for ``classes_[0]``; for more classes a uniform factor;
+        - array-like of shape (n_classes,): one weight per class of
+          ``classes_``;
+        - dict: ``{label: weight}`` keyed by the original labels; labels left
+          out get weight 1.
+
+        Ignored by ``strategy="none"``.
+    gamma : float, default=2.0
+        Focusing parameter of the focal loss, ``>= 0``; used only by
+        strategies with ``"focal"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, dropout and the sampler, so two
+        fits with the same value give identical results on CPU. ``None`` uses
+        torch's global random state. The global state is left untouched when
+        an int is given.
+    optimizer : torch optimizer class, default=torch.optim.Adam
+        As in skorch (whose default is SGD).
+    lr : float, default=0.001
+        Learning rate.
+    max_epochs : int, default=50
+        Number of epochs.
+    batch_size : int, default=128
+        Mini-batch size; ``-1`` for full batches.
+    train_split : callable or None, default=None
+        skorch's internal validation split, e.g.
+        ``skorch.dataset.ValidSplit(5, stratified=True)``. ``None`` (unlike
+        skorch's default) trains on all rows, as no default callback uses a
+        validation set and rare classes cannot spare samples.
+    classes : array-like or None, default=None
+        The class labels, if they should not be inferred from ``y``; lets a
+        fit on data that misses a class keep a fixed output width.
+    verbose : int, default=0
+        skorch's verbosity; ``0`` (unlike skorch's default) prints nothing.
+    **kwargs
+        Every other parameter of :class:`skorch.NeuralNet`: ``device``,
+        ``callbacks``, ``warm_start``, ``module__*``, ``optimizer__*``,
+        ``criterion__*``, ``iterator_train__*``, ...
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, as given in ``y``; ``predict`` returns them.
+    class_weight_ : ndarray of shape (n_classes,) or None
+        Per-class weights of the loss, computed in ``fit``; None when the
+        loss is unweighted.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a DataFrame with string column names.
+    seed_ : int or None
+        Seed drawn from ``random_state`` for the last ``fit``.
+    module_, criterion_, optimizer_, history_
+        As in skorch.
+
+    See Also
+    --------
+    skimbal.FocalLoss : The focal loss on its own.
+    skorch.NeuralNetClassifier : The base class.
+
+    Notes
+    -----
+    ===================  ========================  =============================
+    strategy             loss                      batches
+    ===================  ========================  =============================
+    ``"none"``           cross-entropy             shuffled rows
+    ``"class_weight"``   weighted cross-entropy    shuffled rows
+    ``"sampler"``        cross-entropy             balanced draws, replacement
+    ``"focal"``          focal, alpha-weighted     shuffled rows
+    ``"sampler+focal"``  focal, unweighted         balanced draws, replacement
+    ===================  ========================  =============================
+
+    Combining the sampler with non-uniform class weights (``"sampler+
+    class_weight"``, or the sampler with an explicit ``alpha``) corrects the
+    imbalance twice and raises a ``UserWarning``.
+
+    The sampler's weights are ``1 / count`` of each training row's class,
+    counted on the rows that remain after ``train_split``; it draws as many
+    rows per epoch as there are training rows. The class weights are counted on
+    all of the ``y`` given to ``fit``.
+
+    Rebalancing shifts the predicted probabilities towards the rare classes:
+    ``predict_proba`` is not calibrated to the training class frequencies.
+
+    References
+    ----------
+    .. [1] T.-Y. Lin, P. Goyal, R. Girshick, K. He and P. Dollár, "Focal Loss for
+       Dense Object Detection", ICCV 2017.
+    .. [2] G. King and L. Zeng, "Logistic Regression in Rare Events Data",
+       Political Analysis 9(2), 2001 (the "balanced" weights).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skimbal import ImbalancedNetClassifier
+    >>> X, y = make_classification(
+    ...     n_samples=300, weights=[0.9], class_sep=2.0, random_state=0
+    ... )
+    >>> clf = ImbalancedNetClassifier(strategy="focal", random_state=0)
+    >>> clf.fit(X, y).predict(X[:4]).shape
+    (4,)
+    >>> clf.class_weight_.round(2).tolist()
+    [0.2, 1.8]
+    """
+
+    def __init__(
+        self,
+        module=None,
+        *,
+        criterion=None,
+        strategy="class_weight",
+        alpha=None,
+        gamma=2.0,
+        random_state=None,
+        optimizer=torch.optim.Adam,
+        lr=0.001,
+        max_epochs=50,
+        batch_size=128,
+        train_split=None,
+        classes=None,
+        verbose=0,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            classes=classes,
+            verbose=verbose,
+            **kwargs,
+        )
+        self.strategy = strategy
+        self.alpha = alpha
+        self.gamma = gamma
+        self.random_state = random_state
+
+    @property
+    def _default_callbacks(self):
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            (
+                "valid_bacc",
+                EpochScoring(
+                    _valid_balanced_accuracy, name="valid_bacc", lower_is_better=False
+                ),
+            ),
+            ("print_log", PrintLog()),
+        ]
+
+    def _get_param_names(self):
+        # skorch lists every attribute not ending in "_", which includes its
+        # private bookkeeping set ``_params_to_validate``; it is no parameter.
+        return [k for k in super()._get_param_names() if k != "_params_to_validate"]
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X, y, **fit_params):
+        """Initialise the module and train it on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or dict of arrays
+            Training data: a numpy array, DataFrame, list or tensor of numbers
+            (cast to float32), or, for a custom module, a dict of arrays passed
+            to its ``forward``.
+        y : array-like of shape (n_samples,)
+            Class labels of any kind (ints, strings, bools).
+        **fit_params : dict
+            Passed on to skorch (the module's ``forward``, ``train_split``).
+
+        Returns
+        -------
+        self : ImbalancedNetClassifier
+            The fitted estimator.
+        """
+        fresh = not (self.warm_start and self._is_prepared())
+        X, y = self._prepare_fit_data(X, y, reset=fresh)
+        with self._torch_seed():
+            if fresh or not self.initialized_:
+                self.initialize()
+            super().partial_fit(X, y, _routing_method="fit", **fit_params)
+        return self
+
+    def partial_fit(self, X, y, classes=None, **fit_params):
+        """Train for ``max_epochs`` more epochs without re-initialising.
+
+        The first call (on an unfitted estimator) sets ``classes_`` and
+        ``class_weight_`` from its ``y``; later calls keep them and must only
+        contain labels already seen.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or dict of arrays
+            Training data, as in :meth:`fit`.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : None
+            Unused, for scikit-learn compatibility; use the ``classes``
+            hyperparameter instead.
+        **fit_params : dict
+            Passed on to skorch.
+
+        Returns
+        -------
+        self : ImbalancedNetClassifier
+            The fitted estimator.
+        """
+        fresh = not (self.initialized_ and self._is_prepared())
+        X, y = self._prepare_fit_data(X, y, reset=fresh)
+        with self._torch_seed():
+            if fresh:
+                self.initialize()
+            super().partial_fit(X, y, **fit_params)
+        return self
+
+    def _is_prepared(self):
+        return hasattr(self, "classes_inferred_")
+
+    def _prepare_fit_data(self, X, y, reset):
+        """Validate hyperparameters and data; on ``reset`` learn the classes.
+
+        Returns X (float32) and y as int64 codes into ``classes_``.
+        """
+        components = validate_params(self)
+        name = type(self).__name__
+        if self.criterion is not None and components & {"class_weight", "focal"}:
+            raise ValueError(
+                f"criterion={self.criterion!r} replaces the loss that "
+                f"strategy={self.strategy!r} builds; with a custom criterion use "
+                "strategy='none' or 'sampler', or leave criterion=None."
+            )
+        if y is None:
+            raise ValueError(
+                f"{name} requires y to be passed, but the target y is None."
+            )
+        X = self._validate_X(X, reset=reset)
+        y = column_or_1d(y, warn=True)
+        if not isinstance(X, Mapping):
+            check_consistent_length(X, y)
+        check_classification_targets(y)
+        self.seed_ = (
+            None
+            if self.random_state is None
+            else int(check_random_state(self.random_state).randint(2**31 - 1))
+        )
+        if not reset:
+            return X, self._encode(y, self.classes_, "seen in the first fit")
+        if self.classes is None:
+            classes, y_enc = np.unique(y, return_inverse=True)
+        else:
+            classes = np.asarray(self.classes)
+            y_enc = self._encode(y, classes, "listed in the 'classes' parameter")
+        check_n_classes(classes, name)
+        weights = resolve_class_weight(components, self.alpha, classes, y_enc)
+        warn_if_double_weighting(self.strategy, components, self.alpha, weights)
+        self.classes_inferred_ = classes
+        self.class_weight_ = weights
+        return X, y_enc.astype(np.int64)
+
+    @staticmethod
+    def _encode(y, classes, where):
+        """Map labels to their index in ``classes``; raise on unknown ones."""
+        sorter = np.argsort(classes)
+        index = np.searchsorted(classes, y, sorter=sorter).clip(0, len(classes) - 1)
+        codes = sorter[index]
+        unknown = classes[codes] != y
+        if unknown.any():
+            raise ValueError(
+                f"y contains labels {np.unique(y[unknown]).tolist()!r} that are "
+                f"not among the classes {classes.tolist()!r} {where}."
+            )
+        return codes.astype(np.int64)
+
+    def _validate_X(self, X, reset):
+        """Check X like scikit-learn and cast it to float32."""
+        if sp.issparse(X):
+            raise TypeError(
+                "Sparse data was passed for X, but dense data is required: "
+                f"{type(self).__name__} does not support sparse input; convert it "
+                "with X.toarray() if it fits in memory."
+            )
+        if isinstance(X, Mapping):
+            return X  # multi-input module: passed to forward as is
+        if is_dataset(X):
+            raise TypeError(
+                f"{type(self).__name__} takes array-like X (numpy arrays, "
+                f"DataFrames, lists, tensors) or a dict of arrays; got a torch "
+                f"Dataset ({type(X).__name__})."
+            )
+        _check_numeric_columns(X)
+        if isinstance(X, torch.Tensor):
+            X = X.detach().cpu().numpy()
+        try:
+            return validate_data(self, X, reset=reset, dtype=np.float32)
+        except ValueError as exc:
+            if "could not convert" not in str(exc):
+                raise
+            raise ValueError(
+                f"X must hold numbers only: {exc}. Encode text or categorical "
+                "features first, e.g. with sklearn's OneHotEncoder."
+            ) from exc
+
+    @contextmanager
+    def _torch_seed(self):
+        """Seed torch from ``seed_`` without changing its global state."""
+        if self.seed_ is None:
+            yield
+            return
+        device = torch.device(self.device or "cpu")
+        cuda = []
+        if device.type == "cuda":
+            cuda = [device.index if device.index is not None else 0]
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(self.seed_)
+            yield
+
+    # ----------------------------------------------------- skorch components
+
+    def check_data(self, X, y):
+        # Labels are validated and encoded in ``fit``; skorch's version would
+        # overwrite ``classes_`` with the integer codes.
+        pass
+
+    def initialize_module(self):
+        """Build ``module_``; the default ``TabularMLP`` is sized from the data."""
+        kwargs = self.get_params_for("module")
+        module = self.module
+        if module is None:
+            module = TabularMLP
+            sizes = {
+                "n_features": getattr(self, "n_features_in_", None),
+                "n_classes": len(self.classes_) if self._has_classes() else None,
+            }
+            for key, value in sizes.items():
+                kwargs.setdefault(key, value)
+            missing = [key for key in sizes if kwargs[key] is None]
+            if missing:
+                raise ValueError(
+                    f"{type(self).__name__}'s default module takes its sizes from "
+                    "the data: call fit, or set "
+                    f"{' and '.join('module__' + key for key in missing)}."
+                )
+        self.module_ = self.initialized_instance(module, kwargs)
+        return self
+
+    def _has_classes(self):
+        return self.classes is not None or self._is_prepared()
+
+    def initialize_criterion(self):
+        """Build ``criterion_`` from ``strategy``, ``class_weight_`` and ``gamma``.
+
+        The class weights become buffers of the criterion, so they move with
+        it to ``device``.
+        """
+        kwargs = self.get_params_for("criterion")
+        if self.criterion is not None:
+            self.criterion_ = self.initialized_instance(self.criterion, kwargs)
+            return self
+        components = validate_params(self)
+        weights = getattr(self, "class_weight_", None)
+        if weights is not None:
+            weights = torch.as_tensor(weights, dtype=torch.float32)
+        if "focal" in components:
+            self.criterion_ = FocalLoss(alpha=weights, gamma=self.gamma, **kwargs)
+        else:
+            self.criterion_ = nn.CrossEntropyLoss(weight=weights, **kwargs)
+        return self
+
+    def get_iterator(self, dataset, training=False):
+        """Batches for training (shuffled or drawn by the sampler) or inference."""
+        if not training:
+            return super().get_iterator(dataset, training=training)
+        kwargs = self.get_params_for("iterator_train")
+        kwargs.setdefault("batch_size", self.batch_size)
+        if kwargs["batch_size"] == -1:
+            kwargs["batch_size"] = len(dataset)
+        if "sampler" in validate_params(self):
+            conflicting = sorted({"sampler", "batch_sampler"} & set(kwargs))
+            if conflicting:
+                raise ValueError(
+                    f"strategy={self.strategy!r} brings its own sampler; it cannot "
+                    f"be combined with iterator_train__{conflicting[0]}."
+                )
+            # the sampler draws rows in random order: DataLoader forbids shuffle
+            kwargs.pop("shuffle", None)
+            kwargs["sampler"] = make_balanced_sampler(
+                self._dataset_targets(dataset), len(self.classes_), seed=self.seed_
+            )
+        else:
+            kwargs.setdefault("shuffle", True)
+        return self.iterator_train(dataset, **kwargs)
+
+    def _dataset_targets(self, dataset):
+        try:
+            _, y = data_from_dataset(dataset)
+        except AttributeError as exc:
+            raise ValueError(
+                f"strategy={self.strategy!r} needs the class of each training row, "
+                f"but it cannot be read from a {type(dataset).__name__}."
+            ) from exc
+        return np.asarray(y, dtype=np.int64)
+
+    def _get_predict_nonlinearity(self):
+        if self.criterion is None and self.predict_nonlinearity == "auto":
+            self.check_is_fitted()
+            return _softmax
+        return super()._get_predict_nonlinearity()
+
+    # -------------------------------------------------------------- predict
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or dict of arrays
+            Samples, as in :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Softmax of the module's logits; columns follow ``classes_``.
+        """
+        self.check_is_fitted()
+        if not is_dataset(X):  # skorch passes its own datasets while training
+            X = self._validate_X(X, reset=False)
+        return super().predict_proba(X)
+
+    def predict(self, X):
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or dict of arrays
+            Samples, as in :meth:`fit`.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            The most probable class of each row, as a label of ``classes_``.
+        """
+        proba = self.predict_proba(X)  # checks first that the net is fitted
+        return self.classes_[proba.argmax(axis=1)]
+
+
+def _check_numeric_columns(X):
+    """Raise a clear TypeError for DataFrame columns that are not numeric."""
+    dtypes = getattr(X, "dtypes", None)
+    columns = getattr(X, "columns", None)
+    if dtypes is None or columns is None:
+        return
+    bad = [
+        f"{col!r} ({dtype})"
+        for col, dtype in zip(columns, dtypes)
+        if getattr(dtype, "kind", "O") not in "biuf"
+    ]
+    if bad:
+        raise TypeError(
+            f"X must hold numbers only; the columns {', '.join(bad)} are not "
+            "numeric. Encode them first, e.g. with sklearn's OneHotEncoder in a "
+            "ColumnTransformer."
+        )
