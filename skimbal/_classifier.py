@@ -183,7 +183,7 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
     >>> clf.fit(X, y).predict(X[:4]).shape
     (4,)
     >>> clf.class_weight_.round(2).tolist()
-    [0.2, 1.8]
+    [0.21, 1.79]
     """
 
     def __init__(

@@ -69,7 +69,7 @@ class FocalLoss(nn.Module):
     >>> target = torch.tensor([0, 1])
     >>> loss = FocalLoss(alpha=[0.25, 0.75], gamma=2.0)
     >>> round(loss(logits, target).item(), 4)
-    0.0868
+    0.1057
     """
 
     def __init__(self, alpha=None, gamma=2.0, reduction="mean"):
@@ -109,11 +109,18 @@ class FocalLoss(nn.Module):
                 "targets of shape (n_samples,); got "
                 f"{tuple(input.shape)} and {tuple(target.shape)}."
             )
+        alpha = self.alpha
+        if alpha is not None and alpha.ndim == 1 and len(alpha) != input.shape[1]:
+            raise ValueError(
+                f"FocalLoss has {len(alpha)} per-class alpha weights but the logits "
+                f"have {input.shape[1]} classes."
+            )
+        target = target.long()
         dtype = input.dtype
         if dtype in (torch.float16, torch.bfloat16):
             input = input.float()
         log_p = F.log_softmax(input, dim=1)
-        log_pt = log_p.gather(1, target.long().unsqueeze(1)).squeeze(1)
+        log_pt = log_p.gather(1, target.unsqueeze(1)).squeeze(1)
         loss = -log_pt
         if self.gamma > 0:
             # 1 - p_t, accurate also when p_t is close to 1
@@ -122,12 +129,10 @@ class FocalLoss(nn.Module):
                 # d/dx x**gamma is infinite at 0 for gamma < 1
                 one_minus_pt = one_minus_pt.clamp(min=torch.finfo(log_pt.dtype).tiny)
             loss = one_minus_pt.pow(self.gamma) * loss
-        alpha = self.alpha
         if alpha is not None:
             alpha = alpha.to(loss.dtype)
-            if alpha.ndim == 0:
-                n_classes = input.shape[1]
-                alpha = alpha if n_classes != 2 else torch.stack([1 - alpha, alpha])
+            if alpha.ndim == 0 and input.shape[1] == 2:
+                alpha = torch.stack([1 - alpha, alpha])
             loss = (alpha[target] if alpha.ndim else alpha) * loss
         if self.reduction == "mean":
             loss = loss.mean()

@@ -130,6 +130,13 @@ def resolve_class_weight(components, alpha, classes, y_encoded):
             return None
         alpha = "balanced"
     if isinstance(alpha, str):  # "balanced", the only string allowed
+        missing = classes[np.bincount(y_encoded, minlength=n_classes) == 0]
+        if len(missing):
+            raise ValueError(
+                f"alpha='balanced' needs samples of every class, but y has none "
+                f"of {missing.tolist()!r} (from the 'classes' parameter); give "
+                "alpha explicit weights or use strategy='none' or 'sampler'."
+            )
         return balanced_weights(y_encoded, n_classes)
     if isinstance(alpha, Real):
         if n_classes == 2:
@@ -178,7 +185,7 @@ def warn_if_double_weighting(strategy, components, alpha, weights):
         "in the loss, which over-corrects towards them. Use the sampler alone "
         "(strategy without 'class_weight' and alpha=None), or the weights alone.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=4,  # the caller of fit or partial_fit
     )
 
 

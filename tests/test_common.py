@@ -1,4 +1,4 @@
-"""scikit-learn's estimator checks and skimbal's own parameter validation."""
+"""scikit-learn's estimator checks (parameter checks: test_validation.py)."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
