@@ -1,5 +1,6 @@
 """ImbalancedNetClassifier: a skorch classifier with rebalancing strategies."""
 
+import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager
 from functools import partial
@@ -17,9 +18,10 @@ from sklearn.utils.validation import (
 )
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
-from skorch.utils import data_from_dataset, is_dataset
+from skorch.utils import data_from_dataset, is_dataset, to_numpy
 from torch import nn
 
+from ._batching import TensorBatches, can_replace, tensor_dataset_parts
 from ._losses import FocalLoss
 from ._module import TabularMLP
 from ._sampling import make_balanced_sampler
@@ -333,7 +335,8 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             else int(check_random_state(self.random_state).randint(2**31 - 1))
         )
         if not reset:
-            return X, self._encode(y, self.classes_, "seen in the first fit")
+            y_enc = self._encode(y, self.classes_, "seen in the first fit")
+            return self._to_tensor(X), self._to_tensor(y_enc)
         if self.classes is None:
             classes, y_enc = np.unique(y, return_inverse=True)
         else:
@@ -344,7 +347,20 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         warn_if_double_weighting(self.strategy, components, self.alpha, weights)
         self.classes_inferred_ = classes
         self.class_weight_ = weights
-        return X, y_enc.astype(np.int64)
+        return self._to_tensor(X), self._to_tensor(y_enc.astype(np.int64))
+
+    def _to_tensor(self, array):
+        """An array as a tensor on ``device``, sharing memory on the CPU.
+
+        Dicts (multi-input modules) are left to skorch.
+        """
+        if isinstance(array, Mapping):
+            return array
+        with warnings.catch_warnings():
+            # read-only arrays (pandas' copy-on-write) are never written to
+            warnings.filterwarnings("ignore", "The given NumPy array is not writ")
+            tensor = torch.from_numpy(array)
+        return tensor.to(self.device) if self.device is not None else tensor
 
     @staticmethod
     def _encode(y, classes, where):
@@ -456,14 +472,23 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         return self
 
     def get_iterator(self, dataset, training=False):
-        """Batches for training (shuffled or drawn by the sampler) or inference."""
-        if not training:
-            return super().get_iterator(dataset, training=training)
-        kwargs = self.get_params_for("iterator_train")
+        """Batches for training (shuffled or drawn by the sampler) or inference.
+
+        In-memory tensors (what ``fit`` makes of array-like X) are batched by
+        index with :class:`~skimbal._batching.TensorBatches`, which yields the
+        batches a ``DataLoader`` would; other datasets, and DataLoader options
+        beyond ``batch_size``, ``shuffle`` and ``sampler``, take skorch's path.
+        """
+        if training:
+            kwargs = self.get_params_for("iterator_train")
+            iterator = self.iterator_train
+        else:
+            kwargs = self.get_params_for("iterator_valid")
+            iterator = self.iterator_valid
         kwargs.setdefault("batch_size", self.batch_size)
         if kwargs["batch_size"] == -1:
             kwargs["batch_size"] = len(dataset)
-        if "sampler" in validate_params(self):
+        if training and "sampler" in validate_params(self):
             conflicting = sorted({"sampler", "batch_sampler"} & set(kwargs))
             if conflicting:
                 raise ValueError(
@@ -475,9 +500,12 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             kwargs["sampler"] = make_balanced_sampler(
                 self._dataset_targets(dataset), len(self.classes_), seed=self.seed_
             )
-        else:
+        elif training:
             kwargs.setdefault("shuffle", True)
-        return self.iterator_train(dataset, **kwargs)
+        parts = tensor_dataset_parts(dataset)
+        if parts is not None and can_replace(iterator, kwargs):
+            return TensorBatches(*parts, **kwargs)
+        return iterator(dataset, **kwargs)
 
     def _dataset_targets(self, dataset):
         try:
@@ -487,7 +515,7 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
                 f"strategy={self.strategy!r} needs the class of each training row, "
                 f"but it cannot be read from a {type(dataset).__name__}."
             ) from exc
-        return np.asarray(y, dtype=np.int64)
+        return to_numpy(y).astype(np.int64)
 
     def _get_predict_nonlinearity(self):
         if self.criterion is None and self.predict_nonlinearity == "auto":
@@ -511,9 +539,22 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             Softmax of the module's logits; columns follow ``classes_``.
         """
         self.check_is_fitted()
-        if not is_dataset(X):  # skorch passes its own datasets while training
-            X = self._validate_X(X, reset=False)
-        return super().predict_proba(X)
+        if is_dataset(X) or isinstance(X, Mapping):
+            # skorch passes its own datasets while training (valid scores)
+            return super().predict_proba(X)
+        X = self._to_tensor(self._validate_X(X, reset=False))
+        nonlin = self._get_predict_nonlinearity()
+        self._set_training(False)
+        batch_size = self.batch_size if self.batch_size > 0 else len(X)
+        batch_size = self.get_params_for("iterator_valid").get("batch_size", batch_size)
+        probas = []
+        with torch.inference_mode():
+            for start in range(0, len(X), batch_size):
+                y_pred = self.infer(X[start : start + batch_size])
+                if isinstance(y_pred, tuple):
+                    y_pred = y_pred[0]
+                probas.append(nonlin(y_pred).cpu())
+        return torch.cat(probas).numpy() if len(probas) > 1 else probas[0].numpy()
 
     def predict(self, X):
         """Predicted class labels.

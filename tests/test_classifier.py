@@ -260,7 +260,11 @@ def test_sampler_ignores_a_shuffle_request_but_rejects_a_second_sampler(binary_d
 def test_training_batches_are_shuffled_by_default(binary_data):
     X, y = binary_data
     loader, _ = _train_iterator(ImbalancedNetClassifier(strategy="none"), X, y)
-    assert isinstance(loader.sampler, torch.utils.data.RandomSampler)
+    epochs = [torch.cat([batch[0] for batch in loader]).numpy() for _ in range(2)]
+    for rows in epochs:  # every row once, in a new order each epoch
+        assert not np.array_equal(rows, X)
+        np.testing.assert_array_equal(np.sort(rows, axis=0), np.sort(X, axis=0))
+    assert not np.array_equal(epochs[0], epochs[1])
 
 
 # --------------------------------------------------------- labels and input

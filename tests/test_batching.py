@@ -1,0 +1,75 @@
+"""The in-memory fast path gives exactly what skorch's Dataset path gives."""
+
+import numpy as np
+import pytest
+import torch
+from skorch.dataset import Dataset, ValidSplit
+from torch.utils.data import DataLoader, Subset, WeightedRandomSampler
+
+from skimbal import ImbalancedNetClassifier
+from skimbal._batching import TensorBatches
+
+# DataLoader options that change nothing but keep skorch's DataLoader path
+SKORCH_PATH = {"iterator_train__num_workers": 0, "iterator_valid__num_workers": 0}
+
+
+@pytest.mark.parametrize(
+    "strategy", ["none", "class_weight", "sampler", "focal", "sampler+focal"]
+)
+@pytest.mark.parametrize("train_split", [None, ValidSplit(4, stratified=True)])
+def test_fast_path_equals_the_dataset_path(multiclass_data, strategy, train_split):
+    X, y = multiclass_data
+    params = {
+        "strategy": strategy,
+        "train_split": train_split,
+        "max_epochs": 3,
+        "batch_size": 32,
+        "random_state": 3,
+    }
+    fast = ImbalancedNetClassifier(**params).fit(X, y)
+    slow = ImbalancedNetClassifier(**params, **SKORCH_PATH).fit(X, y)
+    # the slow one really took the DataLoader path
+    assert isinstance(slow.get_iterator(Dataset(X, y), training=True), DataLoader)
+    tensors = Dataset(torch.as_tensor(X), torch.as_tensor(y))
+    assert isinstance(fast.get_iterator(tensors, training=True), TensorBatches)
+    np.testing.assert_array_equal(fast.predict_proba(X), slow.predict_proba(X))
+    for key in ("train_loss", "valid_loss", "valid_bacc"):
+        if train_split is None and key != "train_loss":
+            continue
+        assert fast.history[:, key] == slow.history[:, key]
+
+
+def _rows(batches):
+    return [(Xb.tolist(), None if yb is None else yb.tolist()) for Xb, yb in batches]
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 64])
+def test_batches_equal_a_dataloaders(batch_size):
+    X = torch.arange(60, dtype=torch.float32).reshape(30, 2)
+    y = torch.arange(30) % 3
+    subset = Subset(Dataset(X, y), list(range(3, 27)))
+    for shuffle in (False, True):
+        torch.manual_seed(0)
+        expected = _rows(DataLoader(subset, batch_size=batch_size, shuffle=shuffle))
+        expected_next = torch.rand(3)
+        torch.manual_seed(0)
+        got = _rows(TensorBatches(X, y, torch.arange(3, 27), batch_size, shuffle))
+        assert got == expected
+        # and the global random stream is left where a DataLoader leaves it
+        assert torch.equal(torch.rand(3), expected_next)
+
+
+def test_sampler_batches_equal_a_dataloaders():
+    X = torch.arange(40, dtype=torch.float32).reshape(20, 2)
+    y = (torch.arange(20) < 3).long()
+    weights = torch.where(y == 1, 1 / 3, 1 / 17).double()
+
+    def sampler():
+        generator = torch.Generator().manual_seed(5)
+        return WeightedRandomSampler(weights, 20, replacement=True, generator=generator)
+
+    dataset = Dataset(X, y)
+    expected = _rows(DataLoader(dataset, batch_size=6, sampler=sampler()))
+    got = _rows(TensorBatches(X, y, None, 6, sampler=sampler()))
+    assert got == expected
+    assert len(TensorBatches(X, y, None, 6, sampler=sampler())) == 4
