@@ -19,7 +19,8 @@ class TabularMLP(nn.Module):
     hidden_units : tuple of int, default=(64, 64)
         Width of each hidden layer; ``()`` gives a linear model.
     dropout : float, default=0.1
-        Dropout probability after each hidden activation.
+        Dropout probability after each hidden activation; ``0`` adds no
+        dropout layer.
     activation : type of torch.nn.Module, default=torch.nn.ReLU
         Activation after each hidden layer.
 
@@ -44,7 +45,9 @@ class TabularMLP(nn.Module):
         layers = []
         width = n_features
         for units in hidden_units:
-            layers += [nn.Linear(width, units), activation(), nn.Dropout(dropout)]
+            layers += [nn.Linear(width, units), activation()]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
             width = units
         layers.append(nn.Linear(width, n_classes))
         self.layers = nn.Sequential(*layers)

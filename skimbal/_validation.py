@@ -2,7 +2,7 @@
 
 import warnings
 from collections.abc import Mapping
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import (
@@ -27,6 +27,7 @@ PARAMETER_CONSTRAINTS = {
     ],
     "gamma": [Interval(Real, 0, None, closed="left")],
     "random_state": ["random_state"],
+    "max_steps": [Interval(Integral, 1, None, closed="left"), None],
 }
 
 

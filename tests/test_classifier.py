@@ -55,7 +55,7 @@ def test_default_module_arguments_route_through_module_prefix(binary_data):
     ).fit(X, y)
     linears = [m for m in clf.module_.modules() if isinstance(m, nn.Linear)]
     assert [(m.in_features, m.out_features) for m in linears] == [(10, 7), (7, 2)]
-    assert not any(isinstance(m, nn.Dropout) and m.p > 0 for m in clf.module_.modules())
+    assert not any(isinstance(m, nn.Dropout) for m in clf.module_.modules())
 
 
 def test_default_module_needs_sizes_before_fit():
@@ -474,3 +474,25 @@ def test_losses_and_weights_live_on_cuda(binary_data, strategy):
     assert next(clf.module_.parameters()).device.type == "cuda"
     proba = clf.predict_proba(X)
     assert isinstance(proba, np.ndarray) and proba.shape == (len(y), 2)
+
+
+@pytest.mark.parametrize(
+    "n_rows, batch_size, max_steps, expected_epochs",
+    [
+        (200, 50, 1000, 7),  # 4 steps per epoch: max_epochs (7) comes first
+        (200, 50, 10, 3),  # ceil(10 / 4) = 3 epochs
+        (200, 50, 1, 1),  # at least one epoch
+        (200, 50, None, 7),
+        (200, -1, 3, 3),  # full batches: one step per epoch
+    ],
+)
+def test_max_steps_caps_the_epochs(
+    binary_data, n_rows, batch_size, max_steps, expected_epochs
+):
+    X, y = binary_data
+    clf = ImbalancedNetClassifier(
+        max_epochs=7, max_steps=max_steps, batch_size=batch_size, random_state=0
+    ).fit(X[:n_rows], y[:n_rows])
+    assert len(clf.history) == expected_epochs
+    steps = sum(clf.history[:, "train_batch_count"])
+    assert steps == expected_epochs * (1 if batch_size == -1 else 4)

@@ -80,6 +80,8 @@ BAD_PARAMS = [
     ({"alpha": ["a", "b"]}, TypeError, "must be numbers"),
     ({"alpha": {7: 2.0}}, ValueError, r"names labels \[7\] that are not in y"),
     ({"random_state": "seed"}, ValueError, "'random_state' parameter"),
+    ({"max_steps": 0}, ValueError, r"'max_steps' parameter .* range \[1, inf\)"),
+    ({"max_steps": 2.5}, TypeError, "'max_steps' parameter"),
 ]
 
 
