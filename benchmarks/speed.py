@@ -183,12 +183,12 @@ def bench_predict(repeats):
 # ------------------------------------------------------------------ memory
 
 MEMORY_CHILD = """
-import resource, sys
+import sys
 sys.path.insert(0, {here!r})
 import numpy as np, torch
 torch.set_num_threads(1)
 import speed
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = speed.peak_rss_kib()
 X, y = speed.make_data({n_rows})
 which = {which!r}
 if which == "hand":
@@ -197,9 +197,19 @@ elif which == "skorch":
     speed.plain_skorch(1).fit(X, y)
 else:
     speed.skimbal_net(1, which).fit(X, y)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = speed.peak_rss_kib()
 print(base, peak, X.nbytes)
 """
+
+
+def peak_rss_kib():
+    """The process's peak resident memory so far (VmHWM; getrusage's ru_maxrss
+    can lag behind it)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def bench_memory(n_rows):

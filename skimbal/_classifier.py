@@ -550,6 +550,15 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             ) from exc
         return to_numpy(y).astype(np.int64)
 
+    def _set_training(self, training=True):
+        # skorch calls this for every batch; module.train() walks all submodules
+        # (about 20 us a call), so only do it when the mode changes
+        for name in self._modules + self._criteria:
+            component = getattr(self, name + "_")
+            if isinstance(component, nn.Module) and component.training != training:
+                super()._set_training(training)
+                return
+
     def _get_predict_nonlinearity(self):
         # callers (predict_proba, skorch's forward_iter) check that it is fitted
         if self.criterion is None and self.predict_nonlinearity == "auto":
@@ -577,8 +586,7 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             return super().predict_proba(X)
         X = self._to_tensor(self._validate_X(X, reset=False))
         nonlin = self._get_predict_nonlinearity()
-        if self.module_.training:  # skorch's _set_training costs ~20 us a call
-            self._set_training(False)
+        self._set_training(False)
         batch_size = self._inference_batch_size() if len(X) > 1 else 1
         with torch.inference_mode():
             probas = [
