@@ -8,6 +8,7 @@ fresh subprocess per contender.
 """
 
 import argparse
+import gc
 import platform
 import statistics
 import subprocess
@@ -175,6 +176,9 @@ def bench_predict(repeats):
         }
         np.testing.assert_allclose(ours.predict_proba(Xr), bare(Xr), rtol=1e-5)
         for name, fn in contenders.items():
+            # the garbage of the fits above slows small Python calls by up to 2x;
+            # a serving process would not carry it
+            gc.collect()
             seconds = median_time(lambda fn=fn: [fn() for _ in range(inner)], repeats)
             results[(label, name)] = seconds / inner
     return results

@@ -21,8 +21,9 @@ class FocalLoss(nn.Module):
 
     a cross-entropy whose easy, well-classified samples (``p_t`` near 1) are
     down-weighted by the modulating factor ``(1 - p_t) ** gamma`` [1]_. It is
-    computed from ``log_softmax``, so it stays finite for extreme logits and for
-    ``0 < gamma < 1``; float16 and bfloat16 logits are evaluated in float32.
+    computed from the log-softmax (torch's fused cross-entropy), so it stays
+    finite for extreme logits and for ``0 < gamma < 1``; float16 and bfloat16
+    logits are evaluated in float32.
 
     Parameters
     ----------
@@ -119,21 +120,21 @@ class FocalLoss(nn.Module):
         dtype = input.dtype
         if dtype in (torch.float16, torch.bfloat16):
             input = input.float()
-        log_p = F.log_softmax(input, dim=1)
-        log_pt = log_p.gather(1, target.unsqueeze(1)).squeeze(1)
-        loss = -log_pt
+        # -log p_t; torch's fused kernel (a log_softmax inside) is stable for
+        # any logits, and faster than log_softmax + gather
+        loss = F.cross_entropy(input, target, reduction="none")
         if self.gamma > 0:
-            # 1 - p_t, accurate also when p_t is close to 1
-            one_minus_pt = -torch.expm1(log_pt)
+            # 1 - p_t = -expm1(log p_t), accurate also when p_t is close to 1
+            one_minus_pt = -torch.expm1(-loss)
             if self.gamma < 1:
                 # d/dx x**gamma is infinite at 0 for gamma < 1
-                one_minus_pt = one_minus_pt.clamp(min=torch.finfo(log_pt.dtype).tiny)
+                one_minus_pt = one_minus_pt.clamp(min=torch.finfo(loss.dtype).tiny)
             loss = one_minus_pt.pow(self.gamma) * loss
         if alpha is not None:
             alpha = alpha.to(loss.dtype)
             if alpha.ndim == 0 and input.shape[1] == 2:
                 alpha = torch.stack([1 - alpha, alpha])
-            loss = (alpha[target] if alpha.ndim else alpha) * loss
+            loss = (alpha.index_select(0, target) if alpha.ndim else alpha) * loss
         if self.reduction == "mean":
             loss = loss.mean()
         elif self.reduction == "sum":

@@ -73,3 +73,46 @@ def test_sampler_batches_equal_a_dataloaders():
     got = _rows(TensorBatches(X, y, None, 6, sampler=sampler()))
     assert got == expected
     assert len(TensorBatches(X, y, None, 6, sampler=sampler())) == 4
+
+
+def test_float32_arrays_are_not_copied(binary_data):
+    X, _ = binary_data
+    assert X.dtype == np.float32 and X.flags.c_contiguous
+    clf = ImbalancedNetClassifier(max_epochs=1, random_state=0).fit(*binary_data)
+    for reset in (True, False):  # fit and predict
+        tensor = clf._to_tensor(clf._validate_X(X, reset=reset))
+        assert tensor.data_ptr() == X.ctypes.data
+
+
+class TwoInputModule(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Linear(3, 2)
+        self.b = torch.nn.Linear(2, 2)
+
+    def forward(self, left, right):
+        return self.a(left) + self.b(right)
+
+
+def test_dict_input_takes_skorchs_path(binary_data):
+    X, y = binary_data
+    X_dict = {"left": X[:, :3], "right": X[:, 3:5]}
+    clf = ImbalancedNetClassifier(TwoInputModule, max_epochs=2, random_state=0)
+    clf.fit(X_dict, np.where(y, "b", "a"))
+    proba = clf.predict_proba(X_dict)
+    assert proba.shape == (len(y), 2)
+    with torch.no_grad():
+        logits = clf.module_(torch.as_tensor(X[:, :3]), torch.as_tensor(X[:, 3:5]))
+    np.testing.assert_allclose(proba, torch.softmax(logits, 1).numpy(), rtol=1e-5)
+    assert set(clf.predict(X_dict)) <= {"a", "b"}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_tensor_batches_on_cuda_equal_cpu():
+    X = torch.arange(60, dtype=torch.float32).reshape(30, 2)
+    y = torch.arange(30) % 3
+    torch.manual_seed(0)
+    cpu = _rows(TensorBatches(X, y, torch.arange(30), 8, shuffle=True))
+    torch.manual_seed(0)
+    cuda = _rows(TensorBatches(X.cuda(), y.cuda(), torch.arange(30), 8, shuffle=True))
+    assert cuda == cpu
