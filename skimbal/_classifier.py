@@ -117,9 +117,10 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         Mini-batch size; ``-1`` for full batches.
     train_split : callable or None, default=None
         skorch's internal validation split, e.g.
-        ``skorch.dataset.ValidSplit(5, stratified=True)``. ``None`` (unlike
-        skorch's default) trains on all rows, as no default callback uses a
-        validation set and rare classes cannot spare samples.
+        :class:`skimbal.StratifiedValidSplit`, which keeps every class on both
+        sides. ``None`` (unlike skorch's default) trains on all rows, as no
+        default callback uses a validation set and rare classes cannot spare
+        samples.
     classes : array-like or None, default=None
         The class labels, if they should not be inferred from ``y``; lets a
         fit on data that misses a class keep a fixed output width.
@@ -279,6 +280,7 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         with self._torch_seed():
             if fresh or not self.initialized_:
                 self.initialize()
+                self._fit_input_scaling(X)
             super().partial_fit(
                 X, y, epochs=self._n_epochs(len(y)), _routing_method="fit", **fit_params
             )
@@ -313,8 +315,14 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         with self._torch_seed():
             if fresh:
                 self.initialize()
+                self._fit_input_scaling(X)
             super().partial_fit(X, y, epochs=self._n_epochs(len(y)), **fit_params)
         return self
+
+    def _fit_input_scaling(self, X):
+        """Let the default module standardise with the statistics of this X."""
+        if isinstance(self.module_, TabularMLP) and isinstance(X, torch.Tensor):
+            self.module_.fit_input_scaling(X)
 
     def _n_epochs(self, n_samples):
         """Epochs of one fit: ``max_epochs``, or fewer to stay near ``max_steps``."""

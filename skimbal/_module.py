@@ -1,5 +1,6 @@
 """The default network: a multi-layer perceptron for tabular data."""
 
+import torch
 from torch import nn
 
 
@@ -23,6 +24,10 @@ class TabularMLP(nn.Module):
         dropout layer.
     activation : type of torch.nn.Module, default=torch.nn.ReLU
         Activation after each hidden layer.
+    standardize : bool, default=True
+        Subtract ``input_mean`` and divide by ``input_scale`` (buffers, 0 and 1
+        until :meth:`fit_input_scaling` sets them; ``ImbalancedNetClassifier``
+        does at ``fit``), so that unscaled features do not spoil the training.
 
     Examples
     --------
@@ -40,8 +45,12 @@ class TabularMLP(nn.Module):
         hidden_units=(64, 64),
         dropout=0.1,
         activation=nn.ReLU,
+        standardize=True,
     ):
         super().__init__()
+        self.standardize = standardize
+        self.register_buffer("input_mean", torch.zeros(n_features))
+        self.register_buffer("input_scale", torch.ones(n_features))
         layers = []
         width = n_features
         for units in hidden_units:
@@ -52,6 +61,22 @@ class TabularMLP(nn.Module):
         layers.append(nn.Linear(width, n_classes))
         self.layers = nn.Sequential(*layers)
 
+    @torch.no_grad()
+    def fit_input_scaling(self, X):
+        """Set ``input_mean`` and ``input_scale`` to the columns' mean and std.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n_samples, n_features)
+            Training rows; constant columns get scale 1.
+        """
+        std, mean = torch.std_mean(X.to(self.input_mean.dtype), dim=0, correction=0)
+        self.input_mean.copy_(mean)
+        self.input_scale.copy_(torch.where(std > 0, std, torch.ones_like(std)))
+        return self
+
     def forward(self, X):
         """Return the logits, of shape ``(n_samples, n_classes)``."""
+        if self.standardize:
+            X = (X - self.input_mean) / self.input_scale
         return self.layers(X)

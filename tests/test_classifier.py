@@ -259,7 +259,8 @@ def test_sampler_ignores_a_shuffle_request_but_rejects_a_second_sampler(binary_d
 
 def test_training_batches_are_shuffled_by_default(binary_data):
     X, y = binary_data
-    loader, _ = _train_iterator(ImbalancedNetClassifier(strategy="none"), X, y)
+    clf = ImbalancedNetClassifier(strategy="none", train_split=None)
+    loader, _ = _train_iterator(clf, X, y)
     epochs = [torch.cat([batch[0] for batch in loader]).numpy() for _ in range(2)]
     for rows in epochs:  # every row once, in a new order each epoch
         assert not np.array_equal(rows, X)
@@ -496,3 +497,27 @@ def test_max_steps_caps_the_epochs(
     assert len(clf.history) == expected_epochs
     steps = sum(clf.history[:, "train_batch_count"])
     assert steps == expected_epochs * (1 if batch_size == -1 else 4)
+
+
+def test_default_module_standardizes_with_the_fit_data(binary_data):
+    X, y = binary_data
+    clf = ImbalancedNetClassifier(**FAST).fit(X, y)
+    np.testing.assert_allclose(clf.module_.input_mean.numpy(), X.mean(0), atol=1e-5)
+    np.testing.assert_allclose(clf.module_.input_scale.numpy(), X.std(0), rtol=1e-4)
+    # so an affine rescaling of the features changes (almost) nothing
+    X_raw = (X * 1000 + 5000).astype(np.float32)
+    raw = ImbalancedNetClassifier(**FAST).fit(X_raw, y)
+    np.testing.assert_allclose(
+        raw.predict_proba(X_raw), clf.predict_proba(X), atol=1e-3
+    )
+    plain = ImbalancedNetClassifier(module__standardize=False, **FAST).fit(X_raw, y)
+    assert not np.allclose(plain.predict_proba(X_raw), clf.predict_proba(X), atol=1e-3)
+
+
+def test_constant_columns_get_unit_scale():
+    module = TabularMLP(3, 2).fit_input_scaling(
+        torch.tensor([[1.0, 5.0, 0.0], [3.0, 5.0, 2.0]])
+    )
+    assert module.input_scale.tolist() == [1.0, 1.0, 1.0]
+    assert module.input_mean.tolist() == [2.0, 5.0, 1.0]
+    assert torch.isfinite(module(torch.ones(1, 3))).all()
