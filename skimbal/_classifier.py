@@ -36,6 +36,7 @@ from ._validation import (
 __all__ = ["ImbalancedNetClassifier"]
 
 _softmax = partial(torch.softmax, dim=-1)
+_AUTO_EPOCHS = 50  # epochs of max_epochs=None, before min_steps and max_steps
 
 
 def _valid_balanced_accuracy(net, X, y):
@@ -104,15 +105,17 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         As in skorch (whose default is SGD).
     lr : float, default=0.001
         Learning rate.
-    max_epochs : int, default=50
-        Most epochs per ``fit``.
+    max_epochs : int or None, default=None
+        Epochs per ``fit``. ``None`` chooses by the optimiser steps an epoch
+        takes, ``steps_per_epoch = ceil(n_samples / batch_size)`` on the rows
+        given to ``fit``: 50 epochs, or more to reach ``min_steps`` on small
+        data sets, or fewer to stay within ``max_steps`` on large ones.
+    min_steps : int, default=500
+        With ``max_epochs=None``, train at least this many optimiser steps (in
+        whole epochs): 50 epochs of a 200-row set are only 100 steps.
     max_steps : int or None, default=5000
-        Cap on the optimiser steps per ``fit``, in whole epochs: ``fit`` trains
-        ``min(max_epochs, ceil(max_steps / steps_per_epoch))`` epochs, with
-        ``steps_per_epoch = ceil(n_samples / batch_size)`` counted on the rows
-        given to ``fit`` (and at least one epoch). Small data sets get
-        ``max_epochs``, large ones a few passes; ``None`` always trains
-        ``max_epochs``.
+        Cap on the optimiser steps per ``fit``, in whole epochs (at least one),
+        whatever ``max_epochs`` is; ``None`` for no cap.
     batch_size : int, default=128
         Mini-batch size; ``-1`` for full batches.
     train_split : callable or None, default=None
@@ -208,7 +211,8 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         random_state=None,
         optimizer=torch.optim.Adam,
         lr=0.001,
-        max_epochs=50,
+        max_epochs=None,
+        min_steps=500,
         max_steps=5000,
         batch_size=128,
         train_split=None,
@@ -232,6 +236,7 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         self.alpha = alpha
         self.gamma = gamma
         self.random_state = random_state
+        self.min_steps = min_steps
         self.max_steps = max_steps
 
     @property
@@ -325,16 +330,19 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             self.module_.fit_input_scaling(X)
 
     def _n_epochs(self, n_samples):
-        """Epochs of one fit: ``max_epochs``, or fewer to stay near ``max_steps``."""
-        if self.max_steps is None:
-            return self.max_epochs
+        """Epochs of one fit, from ``max_epochs``, ``min_steps`` and ``max_steps``."""
         batch_size = self.get_params_for("iterator_train").get(
             "batch_size", self.batch_size
         )
         if batch_size == -1:
             batch_size = n_samples
         steps_per_epoch = -(-n_samples // batch_size)
-        return max(1, min(self.max_epochs, -(-self.max_steps // steps_per_epoch)))
+        epochs = self.max_epochs
+        if epochs is None:
+            epochs = max(_AUTO_EPOCHS, -(-self.min_steps // steps_per_epoch))
+        if self.max_steps is not None:
+            epochs = min(epochs, -(-self.max_steps // steps_per_epoch))
+        return max(1, epochs)
 
     def _is_prepared(self):
         return hasattr(self, "classes_inferred_")

@@ -27,6 +27,8 @@ PARAMETER_CONSTRAINTS = {
     ],
     "gamma": [Interval(Real, 0, None, closed="left")],
     "random_state": ["random_state"],
+    "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
+    "min_steps": [Interval(Integral, 1, None, closed="left")],
     "max_steps": [Interval(Integral, 1, None, closed="left"), None],
 }
 

@@ -17,12 +17,12 @@ from ._classifier import ImbalancedNetClassifier
 STRATEGIES = ("none", "class_weight", "sampler", "focal")
 
 
-def make_demo_data(counts=(1000, 100, 10), separation=2.5, n_noise=2, random_state=0):
+def make_demo_data(counts=(1000, 100, 10), separation=2.0, n_noise=2, random_state=0):
     """Gaussian classes whose rare members a naive net gives up on.
 
     Class 0 is centred at the origin; class ``k >= 1`` is shifted by
     ``separation`` along feature ``k - 1``; ``n_noise`` more features are pure
-    noise; every class has unit variance. At ``separation=2.5`` and 100 times
+    noise; every class has unit variance. At ``separation=2.0`` and 100 times
     fewer samples, the rare class is nowhere more probable than the majority,
     so a model of the skewed data never predicts it, while the balanced
     decision boundary halfway between the centres recovers most of it.
@@ -31,7 +31,7 @@ def make_demo_data(counts=(1000, 100, 10), separation=2.5, n_noise=2, random_sta
     ----------
     counts : tuple of int, default=(1000, 100, 10)
         Samples per class.
-    separation : float, default=2.5
+    separation : float, default=2.0
         Distance of each minority centre from the majority's.
     n_noise : int, default=2
         Number of uninformative features.

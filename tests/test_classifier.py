@@ -521,3 +521,27 @@ def test_constant_columns_get_unit_scale():
     assert module.input_scale.tolist() == [1.0, 1.0, 1.0]
     assert module.input_mean.tolist() == [2.0, 5.0, 1.0]
     assert torch.isfinite(module(torch.ones(1, 3))).all()
+
+
+@pytest.mark.parametrize(
+    "n_rows, min_steps, max_steps, expected_epochs",
+    [
+        (200, 500, 5000, 125),  # 4 steps per epoch: 500 steps need 125 epochs
+        (200, 100, 5000, 50),  # 50 epochs already make 200 steps
+        (200, 500, 300, 75),  # the cap wins
+    ],
+)
+def test_auto_epochs_follow_the_steps(
+    binary_data, n_rows, min_steps, max_steps, expected_epochs
+):
+    X, y = binary_data
+    clf = ImbalancedNetClassifier(
+        min_steps=min_steps,
+        max_steps=max_steps,
+        batch_size=50,
+        random_state=0,
+        module__hidden_units=(4,),
+    )
+    assert clf.max_epochs is None
+    clf.fit(X[:n_rows], y[:n_rows])
+    assert len(clf.history) == expected_epochs

@@ -82,6 +82,8 @@ BAD_PARAMS = [
     ({"random_state": "seed"}, ValueError, "'random_state' parameter"),
     ({"max_steps": 0}, ValueError, r"'max_steps' parameter .* range \[1, inf\)"),
     ({"max_steps": 2.5}, TypeError, "'max_steps' parameter"),
+    ({"min_steps": None}, TypeError, "'min_steps' parameter"),
+    ({"max_epochs": 0}, ValueError, "'max_epochs' parameter"),
 ]
 
 
