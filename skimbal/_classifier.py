@@ -281,18 +281,10 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             The fitted estimator.
         """
         fresh = not (self.warm_start and self._is_prepared())
-        X, y = self._prepare_fit_data(X, y, reset=fresh)
-        with self._torch_seed():
-            if fresh or not self.initialized_:
-                self.initialize()
-                self._fit_input_scaling(X)
-            super().partial_fit(
-                X, y, epochs=self._n_epochs(len(y)), _routing_method="fit", **fit_params
-            )
-        return self
+        return self._train(X, y, fresh, _routing_method="fit", **fit_params)
 
     def partial_fit(self, X, y, classes=None, **fit_params):
-        """Train for ``max_epochs`` more epochs without re-initialising.
+        """Train for the epochs of one fit more, without re-initialising.
 
         The first call (on an unfitted estimator) sets ``classes_`` and
         ``class_weight_`` from its ``y``; later calls keep them and must only
@@ -316,9 +308,13 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             The fitted estimator.
         """
         fresh = not (self.initialized_ and self._is_prepared())
+        return self._train(X, y, fresh, **fit_params)
+
+    def _train(self, X, y, fresh, **fit_params):
+        """Validate, (re)initialise if ``fresh`` and run skorch's training."""
         X, y = self._prepare_fit_data(X, y, reset=fresh)
         with self._torch_seed():
-            if fresh:
+            if fresh or not self.initialized_:
                 self.initialize()
                 self._fit_input_scaling(X)
             super().partial_fit(X, y, epochs=self._n_epochs(len(y)), **fit_params)
@@ -350,7 +346,8 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
     def _prepare_fit_data(self, X, y, reset):
         """Validate hyperparameters and data; on ``reset`` learn the classes.
 
-        Returns X (float32) and y as int64 codes into ``classes_``.
+        Returns X as a float32 tensor on ``device`` (a dict stays a dict) and y
+        as int64 codes into ``classes_``, a tensor too.
         """
         components = validate_params(self)
         name = type(self).__name__
