@@ -255,7 +255,7 @@ def main():
     print(
         f"\n## fit: {N_ROWS:,} x {N_FEATURES} float32, 1% positives, MLP "
         f"{N_FEATURES}-64-64-2, batch {BATCH}, Adam; seconds per epoch "
-        f"(whole fit of {epochs} epochs / {epochs}), median of {repeats}\n"
+        f"(whole fit of {epochs} epochs / {epochs}), median of {fit_repeats}\n"
     )
     print(
         "| way to train | s / epoch | vs hand-written loop | vs hand-written "
