@@ -28,10 +28,12 @@ def test_fast_path_equals_the_dataset_path(multiclass_data, strategy, train_spli
     }
     fast = ImbalancedNetClassifier(**params).fit(X, y)
     slow = ImbalancedNetClassifier(**params, **SKORCH_PATH).fit(X, y)
-    # the slow one really took the DataLoader path
-    assert isinstance(slow.get_iterator(Dataset(X, y), training=True), DataLoader)
+    # on the same tensors fit makes, each took the path it was meant to
     tensors = Dataset(torch.as_tensor(X), torch.as_tensor(y))
-    assert isinstance(fast.get_iterator(tensors, training=True), TensorBatches)
+    for training in (True, False):
+        slow_iterator = slow.get_iterator(tensors, training=training)
+        assert isinstance(slow_iterator, DataLoader)
+        assert isinstance(fast.get_iterator(tensors, training=training), TensorBatches)
     np.testing.assert_array_equal(fast.predict_proba(X), slow.predict_proba(X))
     for key in ("train_loss", "valid_loss", "valid_bacc"):
         if train_split is None and key != "train_loss":
