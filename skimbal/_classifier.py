@@ -1,6 +1,5 @@
 """ImbalancedNetClassifier: a skorch classifier with rebalancing strategies."""
 
-import sys
 import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -327,18 +326,18 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
 
     def _n_epochs(self, n_samples):
         """Epochs of one fit, from ``max_epochs``, ``min_steps`` and ``max_steps``."""
-        batch_size = self.get_params_for("iterator_train").get(
-            "batch_size", self.batch_size
-        )
-        if batch_size == -1:
-            batch_size = n_samples
-        steps_per_epoch = -(-n_samples // batch_size)
+        steps_per_epoch = -(-n_samples // self._batch_size("iterator_train", n_samples))
         epochs = self.max_epochs
         if epochs is None:
             epochs = max(_AUTO_EPOCHS, -(-self.min_steps // steps_per_epoch))
         if self.max_steps is not None:
             epochs = min(epochs, -(-self.max_steps // steps_per_epoch))
         return max(1, epochs)
+
+    def _batch_size(self, prefix, n_rows):
+        """skorch's rule: ``<prefix>__batch_size``, else ``batch_size``; -1: all."""
+        batch_size = self.get_params_for(prefix).get("batch_size", self.batch_size)
+        return n_rows if batch_size == -1 else batch_size
 
     def _is_prepared(self):
         return hasattr(self, "classes_inferred_")
@@ -531,9 +530,9 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         else:
             kwargs = self.get_params_for("iterator_valid")
             iterator = self.iterator_valid
-        kwargs.setdefault("batch_size", self.batch_size)
-        if kwargs["batch_size"] == -1:
-            kwargs["batch_size"] = len(dataset)
+        kwargs["batch_size"] = self._batch_size(
+            "iterator_train" if training else "iterator_valid", len(dataset)
+        )
         if training and "sampler" in validate_params(self):
             conflicting = sorted({"sampler", "batch_sampler"} & set(kwargs))
             if conflicting:
@@ -600,19 +599,13 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         X = self._to_tensor(self._validate_X(X, reset=False))
         nonlin = self._get_predict_nonlinearity()
         self._set_training(False)
-        batch_size = self._inference_batch_size() if len(X) > 1 else 1
+        batch_size = self._batch_size("iterator_valid", len(X)) if len(X) > 1 else 1
         with torch.inference_mode():
             probas = [
                 self._infer_proba(X[start : start + batch_size], nonlin)
                 for start in range(0, len(X), batch_size)
             ]
         return (probas[0] if len(probas) == 1 else torch.cat(probas)).numpy()
-
-    def _inference_batch_size(self):
-        batch_size = self.get_params_for("iterator_valid").get(
-            "batch_size", self.batch_size
-        )
-        return batch_size if batch_size > 0 else sys.maxsize
 
     def _infer_proba(self, X, nonlin):
         y_pred = self.infer(X)
