@@ -82,7 +82,7 @@ def load_datasets(names=None):
 # ------------------------------------------------------------------ models
 
 
-def _skorch_by_hand(y_train, rebalance):
+def _skorch_by_hand(y_train, n_features, rebalance):
     """A plain skorch MLP as a user would write it, on encoded labels."""
     n_classes = len(np.unique(y_train))
     counts = np.bincount(y_train, minlength=n_classes)
@@ -103,7 +103,7 @@ def _skorch_by_hand(y_train, rebalance):
         }
     return NeuralNetClassifier(
         TabularMLP,
-        module__n_features=None,  # set below
+        module__n_features=n_features,
         module__n_classes=n_classes,
         module__hidden_units=(64, 64),
         module__dropout=0.1,
@@ -129,8 +129,7 @@ class _ByHand:
         self.encoder_ = LabelEncoder().fit(y)
         y_enc = self.encoder_.transform(y).astype(np.int64)
         self.scaler_ = StandardScaler().fit(X)
-        self.net_ = _skorch_by_hand(y_enc, self.rebalance)
-        self.net_.set_params(module__n_features=X.shape[1])
+        self.net_ = _skorch_by_hand(y_enc, X.shape[1], self.rebalance)
         self.net_.fit(self.scaler_.transform(X).astype(np.float32), y_enc)
         return self
 
