@@ -8,8 +8,9 @@ from functools import partial
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.metrics import balanced_accuracy_score
+from sklearn.metrics import balanced_accuracy_score, log_loss
 from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_consistent_length,
@@ -17,7 +18,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch import NeuralNetClassifier
-from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
+from skorch.callbacks import (
+    EarlyStopping,
+    EpochScoring,
+    EpochTimer,
+    PassthroughScoring,
+    PrintLog,
+)
 from skorch.utils import data_from_dataset, is_dataset, to_numpy
 from torch import nn
 
@@ -25,6 +32,7 @@ from ._batching import TensorBatches, can_replace, tensor_dataset_parts
 from ._losses import FocalLoss
 from ._module import TabularMLP
 from ._sampling import make_balanced_sampler
+from ._split import StratifiedValidSplit
 from ._validation import (
     check_n_classes,
     resolve_class_weight,
@@ -36,11 +44,24 @@ __all__ = ["ImbalancedNetClassifier"]
 
 _softmax = partial(torch.softmax, dim=-1)
 _AUTO_EPOCHS = 50  # epochs of max_epochs=None, before min_steps and max_steps
+_AUTO_EARLY_STOPPING_ROWS = 500  # early_stopping="auto" from this many rows
 
 
 def _valid_balanced_accuracy(net, X, y):
     """Balanced accuracy on the internal validation set (encoded labels)."""
     return balanced_accuracy_score(y, net.predict_proba(X).argmax(axis=1))
+
+
+def _valid_log_loss(net, X, y):
+    """Validation log-loss, every class weighted equally unless strategy="none".
+
+    It is the score early stopping watches: smoother than balanced accuracy
+    on the few rare-class rows of a validation set, and, like the loss being
+    trained, balanced when the strategy rebalances.
+    """
+    proba = net.predict_proba(X)
+    weight = None if net.strategy == "none" else compute_sample_weight("balanced", y)
+    return log_loss(y, proba, sample_weight=weight, labels=np.arange(proba.shape[1]))
 
 
 class ImbalancedNetClassifier(NeuralNetClassifier):
@@ -115,6 +136,18 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
     max_steps : int or None, default=5000
         Cap on the optimiser steps per ``fit``, in whole epochs (at least one),
         whatever ``max_epochs`` is; ``None`` for no cap.
+    early_stopping : bool or "auto", default="auto"
+        Hold out a stratified ``validation_fraction`` of the rows (with
+        :class:`skimbal.StratifiedValidSplit`, unless ``train_split`` is set),
+        score the log-loss on it after every epoch (``valid_log_loss`` in
+        ``history_``; class-balanced unless ``strategy="none"``), stop when it
+        has not improved for ``n_iter_no_change`` epochs, and restore the
+        weights of the best epoch. ``"auto"`` does so when ``fit`` gets at
+        least 500 rows: smaller sets cannot spare the rows.
+    validation_fraction : float, default=0.2
+        Share of each class held out for early stopping, in (0, 1).
+    n_iter_no_change : int, default=30
+        Patience of early stopping, in epochs.
     batch_size : int, default=128
         Mini-batch size; ``-1`` for full batches.
     train_split : callable or None, default=None
@@ -137,6 +170,8 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
     ----------
     classes_ : ndarray of shape (n_classes,)
         The class labels, as given in ``y``; ``predict`` returns them.
+    early_stopping_ : bool
+        Whether the last ``fit`` stopped early (``early_stopping`` resolved).
     class_weight_ : ndarray of shape (n_classes,) or None
         Per-class weights of the loss, computed in ``fit``; None when the
         loss is unweighted.
@@ -213,6 +248,9 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         max_epochs=None,
         min_steps=500,
         max_steps=5000,
+        early_stopping="auto",
+        validation_fraction=0.2,
+        n_iter_no_change=30,
         batch_size=128,
         train_split=None,
         classes=None,
@@ -237,9 +275,32 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         self.random_state = random_state
         self.min_steps = min_steps
         self.max_steps = max_steps
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
 
     @property
     def _default_callbacks(self):
+        stopping = []
+        if getattr(self, "early_stopping_", False):
+            stopping = [
+                (
+                    "valid_log_loss",
+                    EpochScoring(
+                        _valid_log_loss,
+                        name="valid_log_loss",
+                        lower_is_better=True,
+                    ),
+                ),
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_log_loss",
+                        patience=self.n_iter_no_change,
+                        load_best=True,
+                    ),
+                ),
+            ]
         return [
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
@@ -250,6 +311,7 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
                     _valid_balanced_accuracy, name="valid_bacc", lower_is_better=False
                 ),
             ),
+            *stopping,
             ("print_log", PrintLog()),
         ]
 
@@ -370,7 +432,12 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             if self.random_state is None
             else int(check_random_state(self.random_state).randint(2**31 - 1))
         )
-        if not reset:
+        if reset:
+            stop = self.early_stopping
+            if isinstance(stop, str):  # "auto"
+                stop = len(y) >= _AUTO_EARLY_STOPPING_ROWS
+            self.early_stopping_ = bool(stop)
+        else:
             y_enc = self._encode(y, self.classes_, "seen in the first fit")
             return self._to_tensor(X), self._to_tensor(y_enc)
         if self.classes is None:
@@ -384,6 +451,14 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         self.classes_inferred_ = classes
         self.class_weight_ = weights
         return self._to_tensor(X), self._to_tensor(y_enc.astype(np.int64))
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        """Split off the validation rows of ``train_split`` or early stopping."""
+        if self.train_split is None and getattr(self, "early_stopping_", False):
+            dataset = self.get_dataset(X, y)
+            split = StratifiedValidSplit(self.validation_fraction, self.seed_)
+            return split(dataset, y, **fit_params)
+        return super().get_split_datasets(X, y, **fit_params)
 
     def _to_tensor(self, array):
         """An array as a tensor on ``device``, sharing memory on the CPU.

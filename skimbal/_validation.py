@@ -30,6 +30,9 @@ PARAMETER_CONSTRAINTS = {
     "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
     "min_steps": [Interval(Integral, 1, None, closed="left")],
     "max_steps": [Interval(Integral, 1, None, closed="left"), None],
+    "early_stopping": ["boolean", StrOptions({"auto"})],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
 }
 
 

@@ -84,6 +84,15 @@ BAD_PARAMS = [
     ({"max_steps": 2.5}, TypeError, "'max_steps' parameter"),
     ({"min_steps": None}, TypeError, "'min_steps' parameter"),
     ({"max_epochs": 0}, ValueError, "'max_epochs' parameter"),
+    ({"early_stopping": "yes"}, ValueError, "'early_stopping' parameter"),
+    ({"early_stopping": 1}, ValueError, "'early_stopping' parameter"),
+    (
+        {"validation_fraction": 1.0},
+        ValueError,
+        r"'validation_fraction' .* \(0.0, 1.0\)",
+    ),
+    ({"validation_fraction": 0}, ValueError, "'validation_fraction' parameter"),
+    ({"n_iter_no_change": 0}, ValueError, "'n_iter_no_change' parameter"),
 ]
 
 
