@@ -49,7 +49,7 @@ PEERS = ["LogReg bal.", "LightGBM bal.", "BalancedRF", "skorch by hand"]
 SKIMBAL = ["none", "class_weight", "sampler", "focal"]
 GRID = [
     {"strategy": ["class_weight", "sampler", "sampler+focal"]},
-    {"strategy": ["focal"], "gamma": [0.5, 2.0]},
+    {"strategy": ["focal"], "gamma": [0.5, 2.0], "alpha": [None, 0.5]},
 ]
 
 
@@ -172,6 +172,7 @@ def make_model(name):
 
 def score_fold(dataset, X, y, train, test, model_name):
     torch.set_num_threads(1)
+    torch.manual_seed(0)  # the by-hand nets take torch's global random state
     warnings.simplefilter("ignore")
     model = make_model(model_name)
     start = time.perf_counter()

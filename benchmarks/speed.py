@@ -125,6 +125,7 @@ def skimbal_net(epochs, strategy="class_weight"):
         lr=1e-3,
         batch_size=BATCH,
         max_epochs=epochs,
+        early_stopping=False,  # every row trains, as in the loops
         random_state=0,
     )
 

@@ -44,7 +44,10 @@ __all__ = ["ImbalancedNetClassifier"]
 
 _softmax = partial(torch.softmax, dim=-1)
 _AUTO_EPOCHS = 50  # epochs of max_epochs=None, before min_steps and max_steps
-_AUTO_EARLY_STOPPING_ROWS = 500  # early_stopping="auto" from this many rows
+# early_stopping="auto" needs this many rows, and this many in the smallest
+# class, so that the validation split holds a few samples of every class
+_AUTO_EARLY_STOPPING_ROWS = 500
+_AUTO_EARLY_STOPPING_CLASS_COUNT = 20
 
 
 def _valid_balanced_accuracy(net, X, y):
@@ -143,7 +146,8 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         ``history_``; class-balanced unless ``strategy="none"``), stop when it
         has not improved for ``n_iter_no_change`` epochs, and restore the
         weights of the best epoch. ``"auto"`` does so when ``fit`` gets at
-        least 500 rows: smaller sets cannot spare the rows.
+        least 500 rows and at least 20 of each class (so that 4 or more are
+        validated): smaller sets cannot spare the rows.
     validation_fraction : float, default=0.2
         Share of each class held out for early stopping, in (0, 1).
     n_iter_no_change : int, default=30
@@ -432,12 +436,7 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             if self.random_state is None
             else int(check_random_state(self.random_state).randint(2**31 - 1))
         )
-        if reset:
-            stop = self.early_stopping
-            if isinstance(stop, str):  # "auto"
-                stop = len(y) >= _AUTO_EARLY_STOPPING_ROWS
-            self.early_stopping_ = bool(stop)
-        else:
+        if not reset:
             y_enc = self._encode(y, self.classes_, "seen in the first fit")
             return self._to_tensor(X), self._to_tensor(y_enc)
         if self.classes is None:
@@ -446,11 +445,21 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             classes = np.asarray(self.classes)
             y_enc = self._encode(y, classes, "listed in the 'classes' parameter")
         check_n_classes(classes, name)
+        self.early_stopping_ = self._resolve_early_stopping(y_enc, len(classes))
         weights = resolve_class_weight(components, self.alpha, classes, y_enc)
         warn_if_double_weighting(self.strategy, components, self.alpha, weights)
         self.classes_inferred_ = classes
         self.class_weight_ = weights
         return self._to_tensor(X), self._to_tensor(y_enc.astype(np.int64))
+
+    def _resolve_early_stopping(self, y_enc, n_classes):
+        if not isinstance(self.early_stopping, str):
+            return bool(self.early_stopping)
+        counts = np.bincount(y_enc, minlength=n_classes)
+        return bool(
+            len(y_enc) >= _AUTO_EARLY_STOPPING_ROWS
+            and counts.min() >= _AUTO_EARLY_STOPPING_CLASS_COUNT
+        )
 
     def get_split_datasets(self, X, y=None, **fit_params):
         """Split off the validation rows of ``train_split`` or early stopping."""

@@ -6,6 +6,20 @@ import torch
 from sklearn.datasets import make_classification
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """Run the suite's tiny nets on one torch thread.
+
+    A second thread buys nothing for nets this small and, on a busy 2-core
+    machine, makes fits several times slower. Joblib workers (n_jobs=2) get
+    one thread each anyway.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     np.random.seed(0)

@@ -19,13 +19,22 @@ def _validation_rows(clf, X, y):
 
 
 @pytest.mark.parametrize(
-    "n_rows, early_stopping, expected",
-    [(499, "auto", False), (500, "auto", True), (200, True, True), (600, False, False)],
+    "n_rows, n_rare, early_stopping, expected",
+    [
+        (499, 100, "auto", False),
+        (500, 100, "auto", True),
+        (500, 20, "auto", True),
+        (500, 19, "auto", False),
+        (200, 20, True, True),
+        (600, 100, False, False),
+    ],
 )
-def test_auto_early_stopping_from_500_rows(n_rows, early_stopping, expected):
+def test_auto_early_stopping_from_500_rows_and_20_per_class(
+    n_rows, n_rare, early_stopping, expected
+):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(n_rows, 3)).astype(np.float32)
-    y = (np.arange(n_rows) % 5 == 0).astype(int)
+    y = (np.arange(n_rows) < n_rare).astype(int)
     clf = ImbalancedNetClassifier(
         early_stopping=early_stopping, max_epochs=2, random_state=0
     ).fit(X, y)
