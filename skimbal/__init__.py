@@ -1,6 +1,7 @@
 """skimbal: a scikit-learn compatible neural-net classifier for imbalanced data."""
 
 from ._classifier import ImbalancedNetClassifier
+from ._compare import StrategyComparison, compare_strategies
 from ._losses import FocalLoss
 from ._module import TabularMLP
 from ._split import StratifiedValidSplit
@@ -9,7 +10,9 @@ from ._version import __version__
 __all__ = [
     "FocalLoss",
     "ImbalancedNetClassifier",
+    "StrategyComparison",
     "StratifiedValidSplit",
     "TabularMLP",
     "__version__",
+    "compare_strategies",
 ]
