@@ -4,6 +4,7 @@ from ._classifier import ImbalancedNetClassifier
 from ._compare import StrategyComparison, compare_strategies
 from ._losses import FocalLoss
 from ._module import TabularMLP
+from ._persistence import dump, load
 from ._split import StratifiedValidSplit
 from ._version import __version__
 
@@ -15,4 +16,6 @@ __all__ = [
     "TabularMLP",
     "__version__",
     "compare_strategies",
+    "dump",
+    "load",
 ]
