@@ -2,7 +2,7 @@
 
 from ._classifier import ImbalancedNetClassifier
 from ._compare import StrategyComparison, compare_strategies
-from ._losses import FocalLoss
+from ._losses import FocalLoss, LogitAdjustedLoss
 from ._module import TabularMLP
 from ._persistence import dump, load
 from ._split import StratifiedValidSplit
@@ -11,6 +11,7 @@ from ._version import __version__
 __all__ = [
     "FocalLoss",
     "ImbalancedNetClassifier",
+    "LogitAdjustedLoss",
     "StrategyComparison",
     "StratifiedValidSplit",
     "TabularMLP",

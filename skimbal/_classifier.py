@@ -25,19 +25,34 @@ from skorch.callbacks import (
     PassthroughScoring,
     PrintLog,
 )
-from skorch.utils import data_from_dataset, is_dataset, to_numpy
+from skorch.dataset import Dataset
+from skorch.utils import data_from_dataset, is_dataset, to_numpy, to_tensor
 from torch import nn
 
-from ._batching import TensorBatches, can_replace, tensor_dataset_parts
-from ._losses import FocalLoss
+from ._batching import (
+    TensorBatches,
+    WeightedBatch,
+    WeightedBatches,
+    WeightedDataset,
+    can_replace,
+    dataset_sample_weight,
+    tensor_dataset_parts,
+)
+from ._losses import FocalLoss, LogitAdjustedLoss, sample_weighted_loss
 from ._module import TabularMLP
 from ._sampling import make_balanced_sampler
 from ._split import StratifiedValidSplit
 from ._validation import (
     check_n_classes,
+    check_sample_weight,
+    class_counts,
+    class_prior,
+    counts_of_every_class,
+    prior_ratio,
     resolve_class_weight,
     validate_params,
     warn_if_double_weighting,
+    warn_if_nearly_uniform,
 )
 
 __all__ = ["ImbalancedNetClassifier"]
@@ -50,9 +65,43 @@ _AUTO_EARLY_STOPPING_ROWS = 500
 _AUTO_EARLY_STOPPING_CLASS_COUNT = 20
 
 
+# classes whose summed weight is below this are absent for the validation scores
+_TINY_WEIGHT = 1e-12
+
+# strategy components whose loss skimbal builds: a custom criterion replaces it
+_LOSS_COMPONENTS = frozenset(
+    {"class_weight", "class_balanced", "focal", "logit_adjust"}
+)
+
+
+def _validation_sample_weight(X):
+    """The sample weights of the validation rows, if ``fit`` got weights."""
+    weights = dataset_sample_weight(X) if is_dataset(X) else None
+    return None if weights is None else to_numpy(weights).astype(np.float64)
+
+
 def _valid_balanced_accuracy(net, X, y):
     """Balanced accuracy on the internal validation set (encoded labels)."""
-    return balanced_accuracy_score(y, net.predict_proba(X).argmax(axis=1))
+    weight = _validation_sample_weight(X)
+    y_pred = net.predict_proba(X).argmax(axis=1)
+    if weight is not None and weight.sum() <= _TINY_WEIGHT:
+        weight = None
+    return balanced_accuracy_score(y, y_pred, sample_weight=weight)
+
+
+def _balanced_row_weights(y, sample_weight):
+    """``compute_sample_weight("balanced", y)``, classes counted by weight."""
+    if sample_weight is None:
+        return compute_sample_weight("balanced", y)
+    totals = np.bincount(y, weights=sample_weight)
+    present = totals > _TINY_WEIGHT
+    per_class = np.divide(
+        totals.sum(),
+        present.sum() * totals,
+        out=np.zeros_like(totals),
+        where=present,
+    )
+    return per_class[y] * sample_weight
 
 
 def _valid_log_loss(net, X, y):
@@ -60,10 +109,17 @@ def _valid_log_loss(net, X, y):
 
     It is the score early stopping watches: smoother than balanced accuracy
     on the few rare-class rows of a validation set, and, like the loss being
-    trained, balanced when the strategy rebalances.
+    trained, balanced when the strategy rebalances. With ``prior_correction``
+    the probabilities target the training class prior, and the log-loss is
+    not balanced. Sample weights of the validation rows multiply in.
     """
     proba = net.predict_proba(X)
-    weight = None if net.strategy == "none" else compute_sample_weight("balanced", y)
+    sample_weight = _validation_sample_weight(X)
+    weight = sample_weight
+    if net.strategy != "none" and not net.prior_correction:
+        weight = _balanced_row_weights(y, sample_weight)
+    if weight is not None and weight.sum() <= _TINY_WEIGHT:
+        weight = None  # only zero-weight rows in validation: score them all
     return log_loss(y, proba, sample_weight=weight, labels=np.arange(proba.shape[1]))
 
 
@@ -75,9 +131,13 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
 
     - ``"none"``: plain cross-entropy;
     - ``"class_weight"``: cross-entropy with per-class weights;
+    - ``"class_balanced"``: cross-entropy with class weights by the effective
+      number of samples [3]_;
     - ``"sampler"``: a :class:`torch.utils.data.WeightedRandomSampler` that
       draws every class equally often;
     - ``"focal"``: the focal loss :class:`skimbal.FocalLoss` [1]_;
+    - ``"logit_adjust"``: the logit-adjusted loss
+      :class:`skimbal.LogitAdjustedLoss` [4]_;
     - ``"+"``-combinations such as ``"sampler+focal"``.
 
     Class counts and weights are computed inside ``fit`` from the ``y`` it
@@ -98,15 +158,18 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         A custom criterion (taking logits and integer targets) replaces that
         loss; it combines only with ``strategy`` ``"none"`` or ``"sampler"``.
     strategy : str, default="class_weight"
-        ``"none"``, or one or more of ``"class_weight"``, ``"sampler"`` and
-        ``"focal"`` joined by ``"+"``. See the table in the Notes.
+        ``"none"``, or one or more of ``"class_weight"``, ``"class_balanced"``,
+        ``"sampler"``, ``"focal"`` and ``"logit_adjust"`` joined by ``"+"``
+        (``"class_weight"`` and ``"class_balanced"`` exclude each other). See
+        the table in the Notes.
     alpha : None, "balanced", float, array-like or dict, default=None
         Class weighting of the loss (the weights of ``"class_weight"`` and the
         :math:`\\alpha_t` of ``"focal"``):
 
         - ``None``: balance once, i.e. ``"balanced"`` for ``"class_weight"`` and
-          ``"focal"``, no class weights when the ``"sampler"`` already
-          balances the batches (unless ``"class_weight"`` is named too);
+          ``"focal"``, no class weights when the ``"sampler"`` or
+          ``"logit_adjust"`` already rebalance (unless ``"class_weight"`` is
+          named too), the weights of ``beta`` for ``"class_balanced"``;
         - ``"balanced"``: inverse class frequency, normalised to mean 1;
         - float in [0, 1]: for two classes the weight of ``classes_[1]``, with
           ``1 - alpha`` for ``classes_[0]``; for more classes a uniform factor;
@@ -115,10 +178,35 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         - dict: ``{label: weight}`` keyed by the original labels; labels left
           out get weight 1.
 
-        Ignored by ``strategy="none"``.
+        Ignored by ``strategy="none"``; must be None with
+        ``"class_balanced"``, whose weights come from ``beta``.
     gamma : float, default=2.0
         Focusing parameter of the focal loss, ``>= 0``; used only by
         strategies with ``"focal"``.
+    beta : float, default=0.999
+        Of ``"class_balanced"``, in [0, 1): class weights proportional to
+        ``(1 - beta) / (1 - beta ** n_c)`` for a class of ``n_c`` samples,
+        the inverse of its effective number of samples [3]_, normalised to
+        mean 1. ``0`` gives uniform weights; towards 1 they approach the
+        inverse class frequency of ``"balanced"``. The effective number
+        saturates at ``1 / (1 - beta)`` samples, so only classes smaller than
+        about that are up-weighted; a ``beta`` that leaves imbalanced classes
+        with nearly uniform weights raises a ``UserWarning``.
+    tau : float, default=1.0
+        Of ``"logit_adjust"``, ``>= 0``: the training loss sees the logits
+        plus ``tau * log(class_prior_)`` [4]_; predictions use the logits
+        alone. ``1`` targets the balanced error, ``0`` is the plain loss.
+    prior_correction : bool, default=False
+        Correct ``predict_proba`` from the class prior that ``strategy``
+        trained for back to the class prior of the training data,
+        ``class_prior_``: multiply the probabilities by ``prior_ratio_`` and
+        renormalise [5]_ [6]_. The probabilities then estimate the class
+        frequencies of data like the training data, and ``predict``, their
+        argmax, becomes the accuracy-optimal rather than the rebalanced
+        decision (tune a threshold on them, e.g. with
+        :class:`sklearn.model_selection.TunedThresholdClassifierCV`, for
+        another trade-off). Applied at prediction only; it can be switched
+        with ``set_params`` on a fitted model. See the Notes.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the sampler, so two
         fits with the same value give identical results on CPU. ``None`` uses
@@ -179,6 +267,14 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
     class_weight_ : ndarray of shape (n_classes,) or None
         Per-class weights of the loss, computed in ``fit``; None when the
         loss is unweighted.
+    class_prior_ : ndarray of shape (n_classes,)
+        Class frequencies of the ``y`` given to ``fit`` (weighted by
+        ``sample_weight``): the prior of ``"logit_adjust"`` and the target of
+        ``prior_correction``.
+    prior_ratio_ : ndarray of shape (n_classes,)
+        What ``prior_correction`` multiplies the probabilities by:
+        ``class_prior_`` divided by the prior the loss trained for,
+        normalised to a maximum of 1 (all ones for ``strategy="none"``).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -195,27 +291,74 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
 
     Notes
     -----
-    ===================  ========================  =============================
-    strategy             loss                      batches
-    ===================  ========================  =============================
-    ``"none"``           cross-entropy             shuffled rows
-    ``"class_weight"``   weighted cross-entropy    shuffled rows
-    ``"sampler"``        cross-entropy             balanced draws, replacement
-    ``"focal"``          focal, alpha-weighted     shuffled rows
-    ``"sampler+focal"``  focal, unweighted         balanced draws, replacement
-    ===================  ========================  =============================
+    ========================  ===============================  ================
+    strategy                  loss                             batches
+    ========================  ===============================  ================
+    ``"none"``                cross-entropy                    shuffled rows
+    ``"class_weight"``        weighted cross-entropy           shuffled rows
+    ``"class_balanced"``      cross-entropy, weights by        shuffled rows
+                              effective number (``beta``)
+    ``"sampler"``             cross-entropy                    balanced draws,
+                                                               replacement
+    ``"focal"``               focal, alpha-weighted            shuffled rows
+    ``"logit_adjust"``        cross-entropy of logits +        shuffled rows
+                              ``tau * log(prior)``
+    ``"sampler+focal"``       focal, unweighted                balanced draws,
+                                                               replacement
+    ``"focal+logit_adjust"``  focal of the adjusted logits     shuffled rows
+    ========================  ===============================  ================
 
-    Combining the sampler with non-uniform class weights (``"sampler+
-    class_weight"``, or the sampler with an explicit ``alpha``) corrects the
-    imbalance twice and raises a ``UserWarning``.
+    ``"class_balanced"`` is a class weighting like ``"class_weight"``: its
+    weights are ``class_weight_``, and with ``"focal"`` they are the focal
+    loss's :math:`\\alpha_t`.
+
+    Two remedies for the same imbalance over-correct towards the rare
+    classes and raise a ``UserWarning``: the sampler with non-uniform class
+    weights (``"sampler+class_weight"``, ``"sampler+class_balanced"``, or the
+    sampler with an explicit ``alpha``), and ``"logit_adjust"`` with the
+    sampler or with non-uniform class weights.
 
     The sampler's weights are ``1 / count`` of each training row's class,
     counted on the rows that remain after ``train_split``; it draws as many
-    rows per epoch as there are training rows. The class weights are counted on
-    all of the ``y`` given to ``fit``.
+    rows per epoch as there are training rows. The class weights, and the
+    class prior of ``"logit_adjust"``, are counted on all of the ``y`` given
+    to ``fit``.
 
-    Rebalancing shifts the predicted probabilities towards the rare classes:
-    ``predict_proba`` is not calibrated to the training class frequencies.
+    **Sample weights.** ``fit(X, y, sample_weight=w)`` multiplies each row's
+    loss by its weight (on top of the class weights); the batch mean divides
+    by the summed weights (times the class weights, for the cross-entropy),
+    so integer weights act like repeated rows, and equal weights are the
+    same as none (the same code runs). The class counts behind
+    ``"balanced"``, ``"class_balanced"``, the sampler and ``class_prior_``
+    are the classes' summed weights, as in scikit-learn, and the default
+    module standardises with the weighted mean and standard deviation; the
+    sampler draws a row with probability proportional to its weight within
+    its class. The weights follow their rows through the internal
+    validation split, and the validation loss, ``valid_bacc`` and the
+    early-stopping score weight the validation rows by them
+    (``early_stopping="auto"`` still counts rows).
+
+    **Prior correction.** Rebalancing shifts the predicted probabilities
+    towards the rare classes: ``predict_proba`` is not calibrated to the
+    training class frequencies :math:`\\pi`. A loss is minimised by the
+    posterior of the class prior it effectively trains for; Bayes' rule
+    moves a posterior from one prior to another by multiplying it by the
+    ratio of the priors and renormalising [5]_ [6]_. ``prior_correction``
+    does so with ``prior_ratio_`` = :math:`\\pi` / trained prior, where the
+    trained prior is, up to normalisation,
+
+    - :math:`\\pi_c w_c` for class weights :math:`w` (``"class_weight"``,
+      ``"class_balanced"``, focal's alpha);
+    - :math:`w_c` with the sampler, whose batches have a uniform prior;
+    - divided by :math:`\\pi_c^\\tau` with ``"logit_adjust"``: the loss fits
+      the softmax of the adjusted logits to the batches' prior, so the
+      softmax of the logits alone, which ``predict_proba`` returns, has that
+      prior divided by :math:`\\pi^\\tau` (uniform for ``tau=1``); the
+      correction adds the adjustment back.
+
+    For ``"focal"`` only its alpha is corrected: the focusing term changes
+    the calibration too, in no closed form. A class of weight 0 cannot be
+    corrected for, and ``prior_correction=True`` raises then.
 
     References
     ----------
@@ -223,6 +366,14 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
        Dense Object Detection", ICCV 2017.
     .. [2] G. King and L. Zeng, "Logistic Regression in Rare Events Data",
        Political Analysis 9(2), 2001 (the "balanced" weights).
+    .. [3] Y. Cui, M. Jia, T.-Y. Lin, Y. Song and S. Belongie, "Class-Balanced
+       Loss Based on Effective Number of Samples", CVPR 2019.
+    .. [4] A. K. Menon, S. Jayasumana, A. S. Rawat, H. Jain, A. Veit and
+       S. Kumar, "Long-tail learning via logit adjustment", ICLR 2021.
+    .. [5] M. Saerens, P. Latinne and C. Decaestecker, "Adjusting the Outputs
+       of a Classifier to New a Priori Probabilities: A Simple Procedure",
+       Neural Computation 14(1), 2002.
+    .. [6] C. Elkan, "The Foundations of Cost-Sensitive Learning", IJCAI 2001.
 
     Examples
     --------
@@ -246,6 +397,9 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         strategy="class_weight",
         alpha=None,
         gamma=2.0,
+        beta=0.999,
+        tau=1.0,
+        prior_correction=False,
         random_state=None,
         optimizer=torch.optim.Adam,
         lr=0.001,
@@ -276,6 +430,9 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         self.strategy = strategy
         self.alpha = alpha
         self.gamma = gamma
+        self.beta = beta
+        self.tau = tau
+        self.prior_correction = prior_correction
         self.random_state = random_state
         self.min_steps = min_steps
         self.max_steps = max_steps
@@ -326,7 +483,7 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Initialise the module and train it on ``X`` and ``y``.
 
         Parameters
@@ -337,6 +494,12 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             to its ``forward``.
         y : array-like of shape (n_samples,)
             Class labels of any kind (ints, strings, bools).
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            Per-sample weights, finite, ``>= 0`` and not all 0; they multiply
+            the class weights in the loss (see the Notes). Equal weights are
+            the same as None. With metadata routing enabled, request them
+            with ``set_fit_request(sample_weight=True)`` to receive them from
+            a ``Pipeline`` or a search.
         **fit_params : dict
             Passed on to skorch (the module's ``forward``, ``train_split``).
 
@@ -346,9 +509,11 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             The fitted estimator.
         """
         fresh = not (self.warm_start and self._is_prepared())
-        return self._train(X, y, fresh, _routing_method="fit", **fit_params)
+        return self._train(
+            X, y, fresh, sample_weight, _routing_method="fit", **fit_params
+        )
 
-    def partial_fit(self, X, y, classes=None, **fit_params):
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
         """Train for the epochs of one fit more, without re-initialising.
 
         The first call (on an unfitted estimator) sets ``classes_`` and
@@ -364,6 +529,8 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         classes : None
             Unused, for scikit-learn compatibility; use the ``classes``
             hyperparameter instead.
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            Per-sample weights, as in :meth:`fit`.
         **fit_params : dict
             Passed on to skorch.
 
@@ -373,22 +540,27 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             The fitted estimator.
         """
         fresh = not (self.initialized_ and self._is_prepared())
-        return self._train(X, y, fresh, **fit_params)
+        return self._train(X, y, fresh, sample_weight, **fit_params)
 
-    def _train(self, X, y, fresh, **fit_params):
-        """Validate, (re)initialise if ``fresh`` and run skorch's training."""
-        X, y = self._prepare_fit_data(X, y, reset=fresh)
+    def _train(self, X, y, fresh, sample_weight, **fit_params):
+        """Validate, (re)initialise if ``fresh`` and run skorch's training.
+
+        Sample weights travel with the rows in a ``WeightedDataset``, which
+        skorch's split and iterators treat like any dataset.
+        """
+        X, y, sample_weight = self._prepare_fit_data(X, y, sample_weight, fresh)
         with self._torch_seed():
             if fresh or not self.initialized_:
                 self.initialize()
-                self._fit_input_scaling(X)
-            super().partial_fit(X, y, epochs=self._n_epochs(len(y)), **fit_params)
+                self._fit_input_scaling(X, sample_weight)
+            data = X if sample_weight is None else WeightedDataset(X, y, sample_weight)
+            super().partial_fit(data, y, epochs=self._n_epochs(len(y)), **fit_params)
         return self
 
-    def _fit_input_scaling(self, X):
+    def _fit_input_scaling(self, X, sample_weight=None):
         """Let the default module standardise with the statistics of this X."""
         if isinstance(self.module_, TabularMLP) and isinstance(X, torch.Tensor):
-            self.module_.fit_input_scaling(X)
+            self.module_.fit_input_scaling(X, sample_weight)
 
     def _n_epochs(self, n_samples):
         """Epochs of one fit, from ``max_epochs``, ``min_steps`` and ``max_steps``."""
@@ -408,15 +580,16 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
     def _is_prepared(self):
         return hasattr(self, "classes_inferred_")
 
-    def _prepare_fit_data(self, X, y, reset):
+    def _prepare_fit_data(self, X, y, sample_weight, reset):
         """Validate hyperparameters and data; on ``reset`` learn the classes.
 
-        Returns X as a float32 tensor on ``device`` (a dict stays a dict) and y
-        as int64 codes into ``classes_``, a tensor too.
+        Returns X as a float32 tensor on ``device`` (a dict stays a dict), y
+        as int64 codes into ``classes_``, a tensor too, and the sample weights
+        as a float32 tensor, or None when there are none (or all are equal).
         """
         components = validate_params(self)
         name = type(self).__name__
-        if self.criterion is not None and components & {"class_weight", "focal"}:
+        if self.criterion is not None and components & _LOSS_COMPONENTS:
             raise ValueError(
                 f"criterion={self.criterion!r} replaces the loss that "
                 f"strategy={self.strategy!r} builds; with a custom criterion use "
@@ -431,6 +604,9 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         if not isinstance(X, Mapping):
             check_consistent_length(X, y)
         check_classification_targets(y)
+        weights = check_sample_weight(sample_weight, len(y))
+        if weights is not None:
+            self._check_weighted_fit_options()
         self.seed_ = (
             None
             if self.random_state is None
@@ -438,19 +614,65 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         )
         if not reset:
             y_enc = self._encode(y, self.classes_, "seen in the first fit")
-            return self._to_tensor(X), self._to_tensor(y_enc)
-        if self.classes is None:
-            classes, y_enc = np.unique(y, return_inverse=True)
         else:
-            classes = np.asarray(self.classes)
-            y_enc = self._encode(y, classes, "listed in the 'classes' parameter")
-        check_n_classes(classes, name)
-        self.early_stopping_ = self._resolve_early_stopping(y_enc, len(classes))
-        weights = resolve_class_weight(components, self.alpha, classes, y_enc)
+            if self.classes is None:
+                classes, y_enc = np.unique(y, return_inverse=True)
+            else:
+                classes = np.asarray(self.classes)
+                y_enc = self._encode(y, classes, "listed in the 'classes' parameter")
+            check_n_classes(classes, name)
+            self._learn_class_statistics(components, classes, y_enc, weights)
+        return (
+            self._to_tensor(X),
+            self._to_tensor(y_enc.astype(np.int64)),
+            None if weights is None else self._to_tensor(weights.astype(np.float32)),
+        )
+
+    def _learn_class_statistics(self, components, classes, y_enc, sample_weight):
+        """Set ``classes_``, ``class_weight_``, ``class_prior_``, ``prior_ratio_``."""
+        n_classes = len(classes)
+        self.early_stopping_ = self._resolve_early_stopping(y_enc, n_classes)
+        weights = resolve_class_weight(
+            components,
+            self.alpha,
+            classes,
+            y_enc,
+            beta=self.beta,
+            sample_weight=sample_weight,
+            strategy=self.strategy,
+        )
+        if "class_balanced" in components:
+            counts = class_counts(y_enc, n_classes, sample_weight)
+            warn_if_nearly_uniform(self.beta, counts, weights)
         warn_if_double_weighting(self.strategy, components, self.alpha, weights)
+        if "logit_adjust" in components:
+            counts_of_every_class(
+                classes, y_enc, sample_weight, "strategy='logit_adjust'"
+            )
+        prior = class_prior(y_enc, n_classes, sample_weight)
+        ratio = prior_ratio(components, prior, weights, self.tau)
+        if self.prior_correction:
+            _check_correctable(ratio, classes, weights)
         self.classes_inferred_ = classes
         self.class_weight_ = weights
-        return self._to_tensor(X), self._to_tensor(y_enc.astype(np.int64))
+        self.class_prior_ = prior
+        self.prior_ratio_ = ratio
+
+    def _check_weighted_fit_options(self):
+        """Raise for options that cannot carry sample weights."""
+        if self.criterion is not None:
+            raise ValueError(
+                f"sample_weight needs the loss that strategy builds, but "
+                f"criterion={self.criterion!r} replaces it. Leave criterion=None "
+                "(and set the loss with strategy), or fit without sample_weight."
+            )
+        if self.dataset is not Dataset or self.get_params_for("dataset"):
+            raise ValueError(
+                "sample_weight needs skorch's default Dataset, which carries the "
+                f"weights with the rows, but dataset={self.dataset!r} (or "
+                "dataset__ options) is set. Leave dataset at its default, or fit "
+                "without sample_weight."
+            )
 
     def _resolve_early_stopping(self, y_enc, n_classes):
         if not isinstance(self.early_stopping, str):
@@ -581,10 +803,11 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         return self.classes is not None or self._is_prepared()
 
     def initialize_criterion(self):
-        """Build ``criterion_`` from ``strategy``, ``class_weight_`` and ``gamma``.
+        """Build ``criterion_`` from ``strategy``, ``class_weight_``, ``gamma``...
 
-        The class weights become buffers of the criterion, so they move with
-        it to ``device``.
+        ``"logit_adjust"`` wraps the loss in a :class:`LogitAdjustedLoss` of
+        ``class_prior_`` and ``tau``. The class weights and the log prior
+        become buffers of the criterion, so they move with it to ``device``.
         """
         kwargs = self.get_params_for("criterion")
         if self.criterion is not None:
@@ -595,9 +818,15 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         if weights is not None:
             weights = torch.as_tensor(weights, dtype=torch.float32)
         if "focal" in components:
-            self.criterion_ = FocalLoss(alpha=weights, gamma=self.gamma, **kwargs)
+            criterion = FocalLoss(alpha=weights, gamma=self.gamma, **kwargs)
         else:
-            self.criterion_ = nn.CrossEntropyLoss(weight=weights, **kwargs)
+            criterion = nn.CrossEntropyLoss(weight=weights, **kwargs)
+        prior = getattr(self, "class_prior_", None)
+        # before fit (initialize() to load parameters) there is no prior; the
+        # loss is not used then, and fit builds it again
+        if "logit_adjust" in components and prior is not None:
+            criterion = LogitAdjustedLoss(prior, tau=self.tau, loss=criterion)
+        self.criterion_ = criterion
         return self
 
     def get_iterator(self, dataset, training=False):
@@ -617,6 +846,7 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         kwargs["batch_size"] = self._batch_size(
             "iterator_train" if training else "iterator_valid", len(dataset)
         )
+        weights = dataset_sample_weight(dataset)
         if training and "sampler" in validate_params(self):
             conflicting = sorted({"sampler", "batch_sampler"} & set(kwargs))
             if conflicting:
@@ -627,14 +857,20 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             # the sampler draws rows in random order: DataLoader forbids shuffle
             kwargs.pop("shuffle", None)
             kwargs["sampler"] = make_balanced_sampler(
-                self._dataset_targets(dataset), len(self.classes_), seed=self.seed_
+                self._dataset_targets(dataset),
+                len(self.classes_),
+                seed=self.seed_,
+                sample_weight=None if weights is None else to_numpy(weights),
             )
         elif training:
             kwargs.setdefault("shuffle", True)
         parts = tensor_dataset_parts(dataset)
         if parts is not None and can_replace(iterator, kwargs):
-            return TensorBatches(*parts, **kwargs)
-        return iterator(dataset, **kwargs)
+            X, y, indices, sample_weight = parts
+            return TensorBatches(X, y, indices, sample_weight=sample_weight, **kwargs)
+        batches = iterator(dataset, **kwargs)
+        # a WeightedDataset's items are (X, y, w): batch them as (X, y) pairs
+        return batches if weights is None else WeightedBatches(batches)
 
     def _dataset_targets(self, dataset):
         try:
@@ -645,6 +881,32 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
                 f"but it cannot be read from a {type(dataset).__name__}."
             ) from exc
         return to_numpy(y).astype(np.int64)
+
+    def train_step_single(self, batch, **fit_params):
+        """skorch's training step; a weighted batch weights its rows' losses."""
+        if not isinstance(batch, WeightedBatch):
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        Xi, yi = batch
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self._sample_weighted_loss(y_pred, yi, batch.sample_weight)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def validation_step(self, batch, **fit_params):
+        """skorch's validation step; a weighted batch weights its rows' losses."""
+        if not isinstance(batch, WeightedBatch):
+            return super().validation_step(batch, **fit_params)
+        self._set_training(False)
+        Xi, yi = batch
+        with torch.no_grad():
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self._sample_weighted_loss(y_pred, yi, batch.sample_weight)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _sample_weighted_loss(self, y_pred, y_true, sample_weight):
+        y_true = to_tensor(y_true, device=self.device)
+        return sample_weighted_loss(self.criterion_, y_pred, y_true, sample_weight)
 
     def _set_training(self, training=True):
         # skorch calls this for every batch; module.train() walks all submodules
@@ -674,8 +936,30 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Softmax of the module's logits; columns follow ``classes_``.
+            Softmax of the module's logits; columns follow ``classes_``. With
+            ``prior_correction=True``, corrected to the training class prior
+            ``class_prior_``.
         """
+        proba = self._predict_proba(X)
+        if self.prior_correction:
+            proba = self._correct_prior(proba)
+        return proba
+
+    def _correct_prior(self, proba):
+        """Multiply by ``prior_ratio_`` and renormalise every row."""
+        ratio = getattr(self, "prior_ratio_", None)
+        if ratio is None:  # initialized, never fitted (e.g. load_params)
+            raise ValueError(
+                "prior_correction=True needs the class prior of the training "
+                "data, which fit sets in prior_ratio_; this model was not fitted."
+            )
+        _check_correctable(ratio, self.classes_, self.class_weight_)
+        corrected = proba * ratio.astype(proba.dtype)
+        total = corrected.sum(axis=1, keepdims=True)
+        # a row whose probable classes all have ratio 0 keeps its probabilities
+        return np.divide(corrected, total, out=proba.copy(), where=total > 0)
+
+    def _predict_proba(self, X):
         self.check_is_fitted()
         if is_dataset(X) or isinstance(X, Mapping):
             # skorch passes its own datasets while training (valid scores)
@@ -708,10 +992,24 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         Returns
         -------
         labels : ndarray of shape (n_samples,)
-            The most probable class of each row, as a label of ``classes_``.
+            The most probable class of each row, as a label of ``classes_``:
+            the argmax of :meth:`predict_proba`, prior correction included.
         """
         proba = self.predict_proba(X)  # checks first that the net is fitted
         return self.classes_[proba.argmax(axis=1)]
+
+
+def _check_correctable(ratio, classes, weights):
+    """Raise if a class of weight 0 makes the prior correction infinite."""
+    if np.isfinite(ratio).all():
+        return
+    zero = classes[~np.isfinite(ratio)].tolist()
+    raise ValueError(
+        f"prior_correction=True cannot correct for the classes {zero!r}, whose "
+        f"class weight is 0 (class_weight_={np.round(weights, 3).tolist()}): the "
+        "loss never learned their probability. Give them a positive weight (alpha), "
+        "or set prior_correction=False."
+    )
 
 
 def _is_plain_numeric_array(X, estimator):

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["FocalLoss"]
+__all__ = ["FocalLoss", "LogitAdjustedLoss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -104,6 +104,28 @@ class FocalLoss(nn.Module):
             A scalar, or the per-sample losses of shape ``(n_samples,)`` for
             ``reduction="none"``.
         """
+        dtype = input.dtype
+        loss = self.unreduced(input, target)
+        if self.reduction == "mean":
+            loss = loss.mean()
+        elif self.reduction == "sum":
+            loss = loss.sum()
+        return loss.to(dtype)
+
+    def unreduced(self, input, target):
+        """The per-sample losses, in float32 for half-precision input.
+
+        Parameters
+        ----------
+        input : torch.Tensor of shape (n_samples, n_classes)
+            Logits.
+        target : torch.Tensor of shape (n_samples,)
+            Integer class indices.
+
+        Returns
+        -------
+        loss : torch.Tensor of shape (n_samples,)
+        """
         if input.ndim != 2 or target.shape != input.shape[:1]:
             raise ValueError(
                 "FocalLoss expects logits of shape (n_samples, n_classes) and "
@@ -117,8 +139,7 @@ class FocalLoss(nn.Module):
                 f"have {input.shape[1]} classes."
             )
         target = target.long()
-        dtype = input.dtype
-        if dtype in (torch.float16, torch.bfloat16):
+        if input.dtype in (torch.float16, torch.bfloat16):
             input = input.float()
         # -log p_t; torch's fused kernel (a log_softmax inside) is stable for
         # any logits, and faster than log_softmax + gather
@@ -135,11 +156,7 @@ class FocalLoss(nn.Module):
             if alpha.ndim == 0 and input.shape[1] == 2:
                 alpha = torch.stack([1 - alpha, alpha])
             loss = (alpha.index_select(0, target) if alpha.ndim else alpha) * loss
-        if self.reduction == "mean":
-            loss = loss.mean()
-        elif self.reduction == "sum":
-            loss = loss.sum()
-        return loss.to(dtype)
+        return loss
 
     def extra_repr(self):
         return f"gamma={self.gamma}, reduction={self.reduction!r}"
@@ -174,3 +191,176 @@ def _alpha_tensor(alpha):
             f"Got {tensor.tolist()} instead."
         )
     return tensor
+
+
+class LogitAdjustedLoss(nn.Module):
+    r"""Logit-adjusted loss: a loss on logits shifted by the log class prior.
+
+    For logits :math:`z` and training class prior :math:`\pi`, the loss is
+    that of the shifted logits
+
+    .. math:: \ell(z + \tau \log \pi, t) ,
+
+    by default the cross-entropy, the logit-adjusted softmax cross-entropy of
+    Menon et al. [1]_. Rare classes get a handicap during training (their
+    logits are lowered by ``tau * log(1 / prior)``), so the network must give
+    them larger logits to fit them; at prediction the raw logits are used,
+    whose argmax then approximates the balanced-error-optimal classifier
+    (exactly so for ``tau=1`` and a well-specified model).
+
+    The adjustment belongs to training only: the network, not this loss,
+    produces the predictions, so nothing has to be removed at prediction.
+
+    Parameters
+    ----------
+    prior : sequence of float or 1-D tensor
+        Class prior of the training data, one positive entry per class;
+        normalised to sum 1. Stored, as its logarithm, in the ``log_prior``
+        buffer, so it follows the module to its device.
+    tau : float, default=1.0
+        Strength of the adjustment, ``>= 0``; ``0`` gives ``loss`` itself.
+    loss : torch.nn.Module or None, default=None
+        The loss of the adjusted logits and the targets, e.g. a
+        :class:`skimbal.FocalLoss`; ``None`` is
+        :class:`torch.nn.CrossEntropyLoss`.
+
+    References
+    ----------
+    .. [1] A. K. Menon, S. Jayasumana, A. S. Rawat, H. Jain, A. Veit and
+       S. Kumar, "Long-tail learning via logit adjustment", ICLR 2021.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbal import LogitAdjustedLoss
+    >>> loss = LogitAdjustedLoss(prior=[0.9, 0.1], tau=1.0)
+    >>> logits = torch.tensor([[1.0, 1.0]])
+    >>> round(loss(logits, torch.tensor([1])).item(), 4)  # rare class: larger
+    2.3026
+    >>> round(loss(logits, torch.tensor([0])).item(), 4)
+    0.1054
+    """
+
+    def __init__(self, prior, tau=1.0, loss=None):
+        super().__init__()
+        if isinstance(tau, bool) or not isinstance(tau, Real) or not tau >= 0:
+            raise ValueError(
+                f"LogitAdjustedLoss: tau must be a float >= 0. Got {tau!r} instead."
+            )
+        try:
+            prior = torch.as_tensor(prior, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise TypeError(
+                "LogitAdjustedLoss: prior must be a sequence of class "
+                f"frequencies. Got {prior!r} instead."
+            ) from exc
+        prior = prior.detach().cpu()
+        if prior.ndim != 1 or len(prior) < 2:
+            raise ValueError(
+                "LogitAdjustedLoss: prior must be 1-D with one entry per class "
+                f"(at least 2). Got shape {tuple(prior.shape)} instead."
+            )
+        if not torch.isfinite(prior).all() or not (prior > 0).all():
+            raise ValueError(
+                "LogitAdjustedLoss: the prior must be finite and > 0 for every "
+                f"class. Got {prior.tolist()} instead."
+            )
+        self.tau = float(tau)
+        self.loss = nn.CrossEntropyLoss() if loss is None else loss
+        self.register_buffer("log_prior", torch.log(prior / prior.sum()).float())
+
+    def adjust(self, input):
+        """The logits plus ``tau * log(prior)``, in the dtype of ``input``."""
+        if input.ndim != 2 or input.shape[1] != len(self.log_prior):
+            raise ValueError(
+                f"LogitAdjustedLoss has a prior of {len(self.log_prior)} classes, "
+                f"but got logits of shape {tuple(input.shape)}."
+            )
+        if self.tau == 0:
+            return input
+        return input + (self.tau * self.log_prior).to(input.dtype)
+
+    def forward(self, input, target):
+        """Compute ``loss(input + tau * log(prior), target)``.
+
+        Parameters
+        ----------
+        input : torch.Tensor of shape (n_samples, n_classes)
+            Logits.
+        target : torch.Tensor of shape (n_samples,)
+            Integer class indices.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            What ``loss`` returns.
+        """
+        return self.loss(self.adjust(input), target)
+
+    def extra_repr(self):
+        return f"tau={self.tau}"
+
+
+def sample_weighted_loss(criterion, input, target, sample_weight):
+    """``criterion(input, target)`` with a weight per sample.
+
+    Each sample's loss is multiplied by its weight, and ``"mean"`` divides by
+    what the unweighted mean divides by, with every sample counted
+    ``sample_weight`` times: the summed weights for :class:`FocalLoss`, the
+    summed ``sample_weight * class weight`` for
+    :class:`torch.nn.CrossEntropyLoss` with ``weight``. So equal weights give
+    the unweighted loss, and integer weights the loss of repeated samples.
+
+    Parameters
+    ----------
+    criterion : FocalLoss, LogitAdjustedLoss or torch.nn.CrossEntropyLoss
+        The loss, with its ``reduction``.
+    input : torch.Tensor of shape (n_samples, n_classes)
+        Logits.
+    target : torch.Tensor of shape (n_samples,)
+        Integer class indices.
+    sample_weight : torch.Tensor of shape (n_samples,)
+        Weights ``>= 0``.
+
+    Returns
+    -------
+    loss : torch.Tensor
+        A scalar, or the weighted per-sample losses for ``reduction="none"``.
+    """
+    if isinstance(criterion, LogitAdjustedLoss):
+        return sample_weighted_loss(
+            criterion.loss, criterion.adjust(input), target, sample_weight
+        )
+    dtype = input.dtype
+    target = target.long()
+    if isinstance(criterion, FocalLoss):
+        loss = criterion.unreduced(input, target)
+        norm = sample_weight
+    elif isinstance(criterion, nn.CrossEntropyLoss):
+        loss = F.cross_entropy(
+            input,
+            target,
+            weight=criterion.weight,
+            ignore_index=criterion.ignore_index,
+            reduction="none",
+            label_smoothing=criterion.label_smoothing,
+        )
+        counted = target != criterion.ignore_index
+        norm = sample_weight * counted
+        if criterion.weight is not None:
+            norm = norm * criterion.weight[target.masked_fill(~counted, 0)]
+    else:
+        raise TypeError(
+            "sample weights need a FocalLoss, LogitAdjustedLoss or "
+            f"CrossEntropyLoss; got {type(criterion).__name__}."
+        )
+    sample_weight = sample_weight.to(loss.dtype)
+    loss = sample_weight * loss
+    reduction = criterion.reduction
+    if reduction == "mean":
+        # a batch of zero-weight rows has a zero loss (and gradient), not 0 / 0
+        total = norm.sum().to(loss.dtype)
+        loss = loss.sum() / total.clamp(min=torch.finfo(loss.dtype).tiny)
+    elif reduction == "sum":
+        loss = loss.sum()
+    return loss.to(dtype)

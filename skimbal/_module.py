@@ -62,15 +62,26 @@ class TabularMLP(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     @torch.no_grad()
-    def fit_input_scaling(self, X):
+    def fit_input_scaling(self, X, sample_weight=None):
         """Set ``input_mean`` and ``input_scale`` to the columns' mean and std.
 
         Parameters
         ----------
         X : torch.Tensor of shape (n_samples, n_features)
             Training rows; constant columns get scale 1.
+        sample_weight : torch.Tensor of shape (n_samples,) or None, default=None
+            Row weights of a weighted mean and std (integer weights give those
+            of repeated rows).
         """
-        std, mean = torch.std_mean(X.to(self.input_mean.dtype), dim=0, correction=0)
+        X = X.to(self.input_mean.dtype)
+        if sample_weight is None:
+            std, mean = torch.std_mean(X, dim=0, correction=0)
+        else:
+            weight = (sample_weight / sample_weight.sum()).to(X.dtype)[:, None]
+            mean = (weight * X).sum(dim=0)
+            std = (weight * (X - mean) ** 2).sum(dim=0).sqrt()
+            # a constant column can leave rounding noise: treat it as constant
+            std = std.masked_fill(std <= 1e-6 * mean.abs().clamp(min=1), 0)
         self.input_mean.copy_(mean)
         self.input_scale.copy_(torch.where(std > 0, std, torch.ones_like(std)))
         return self

@@ -7,7 +7,12 @@ from skorch.dataset import Dataset, ValidSplit
 from torch.utils.data import DataLoader, Subset, WeightedRandomSampler
 
 from skimbal import ImbalancedNetClassifier
-from skimbal._batching import TensorBatches
+from skimbal._batching import (
+    TensorBatches,
+    WeightedBatch,
+    WeightedBatches,
+    WeightedDataset,
+)
 
 # DataLoader options that change nothing but keep skorch's DataLoader path
 SKORCH_PATH = {"iterator_train__num_workers": 0, "iterator_valid__num_workers": 0}
@@ -38,6 +43,36 @@ def test_fast_path_equals_the_dataset_path(multiclass_data, strategy, train_spli
     for key in ("train_loss", "valid_loss", "valid_bacc"):
         if train_split is None and key != "train_loss":
             continue
+        assert fast.history[:, key] == slow.history[:, key]
+
+
+@pytest.mark.parametrize(
+    "strategy", ["class_weight", "sampler", "focal+logit_adjust", "class_balanced"]
+)
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_fast_path_equals_the_dataset_path_with_weights(
+    multiclass_data, strategy, early_stopping
+):
+    X, y = multiclass_data
+    sw = np.random.RandomState(0).uniform(0.0, 3.0, size=len(y))
+    params = {
+        "strategy": strategy,
+        "early_stopping": early_stopping,
+        "max_epochs": 3,
+        "batch_size": 32,
+        "random_state": 3,
+    }
+    fast = ImbalancedNetClassifier(**params).fit(X, y, sample_weight=sw)
+    slow = ImbalancedNetClassifier(**params, **SKORCH_PATH)
+    slow.fit(X, y, sample_weight=sw)
+    dataset = WeightedDataset(
+        torch.as_tensor(X), torch.as_tensor(y), torch.as_tensor(sw, dtype=torch.float32)
+    )
+    assert isinstance(slow.get_iterator(dataset, training=True), WeightedBatches)
+    assert isinstance(fast.get_iterator(dataset, training=True), TensorBatches)
+    np.testing.assert_array_equal(fast.predict_proba(X), slow.predict_proba(X))
+    keys = ["train_loss"] + ["valid_loss", "valid_log_loss"] * early_stopping
+    for key in keys:
         assert fast.history[:, key] == slow.history[:, key]
 
 
@@ -75,6 +110,25 @@ def test_sampler_batches_equal_a_dataloaders():
     got = _rows(TensorBatches(X, y, None, 6, sampler=sampler()))
     assert got == expected
     assert len(TensorBatches(X, y, None, 6, sampler=sampler())) == 4
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_weighted_batches_equal_a_dataloaders(shuffle):
+    X = torch.arange(60, dtype=torch.float32).reshape(30, 2)
+    y = torch.arange(30) % 3
+    sw = torch.linspace(0, 2, 30)
+    subset = Subset(WeightedDataset(X, y, sw), list(range(3, 27)))
+    torch.manual_seed(0)
+    expected = list(WeightedBatches(DataLoader(subset, batch_size=7, shuffle=shuffle)))
+    torch.manual_seed(0)
+    got = list(TensorBatches(X, y, torch.arange(3, 27), 7, shuffle, sample_weight=sw))
+    assert len(got) == len(expected) == 4
+    for batch, other in zip(got, expected):
+        assert isinstance(batch, WeightedBatch) and isinstance(other, WeightedBatch)
+        Xb, yb = batch  # unpacks like skorch's (X, y) batches
+        assert torch.equal(Xb, other[0]) and torch.equal(yb, other[1])
+        assert torch.equal(batch.sample_weight, other.sample_weight)
+        assert torch.equal(batch.sample_weight, sw[(Xb[:, 0] / 2).long()])
 
 
 def test_float32_arrays_are_not_copied(binary_data):

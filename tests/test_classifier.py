@@ -215,7 +215,7 @@ def test_strategies_rescue_the_rare_class(strategy):
 
 def _train_iterator(clf, X, y):
     """The training DataLoader that fit would build, on the split rows."""
-    X, y_enc = clf._prepare_fit_data(X, y, reset=True)
+    X, y_enc, _ = clf._prepare_fit_data(X, y, None, reset=True)
     clf.initialize()
     dataset_train, _ = clf.get_split_datasets(X, y_enc)
     return clf.get_iterator(dataset_train, training=True), dataset_train
@@ -466,7 +466,10 @@ def test_callbacks_still_work(binary_data):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-@pytest.mark.parametrize("strategy", ["class_weight", "focal", "sampler+focal"])
+@pytest.mark.parametrize(
+    "strategy",
+    ["class_weight", "focal", "sampler+focal", "logit_adjust", "class_balanced+focal"],
+)
 def test_losses_and_weights_live_on_cuda(binary_data, strategy):
     X, y = binary_data
     clf = ImbalancedNetClassifier(strategy=strategy, device="cuda", **FAST).fit(X, y)

@@ -1,4 +1,4 @@
-"""Property tests of skimbal.FocalLoss against independent references."""
+"""Property tests of skimbal's losses against independent references."""
 
 import math
 import re
@@ -7,7 +7,8 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from skimbal import FocalLoss
+from skimbal import FocalLoss, LogitAdjustedLoss
+from skimbal._losses import sample_weighted_loss
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -440,3 +441,170 @@ def test_alpha_length_must_match_the_classes():
     loss = FocalLoss(alpha=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="3 per-class alpha weights .* 2 classes"):
         loss(torch.zeros(4, 2), torch.zeros(4, dtype=torch.long))
+
+
+# 9. LogitAdjustedLoss
+
+
+PRIOR = [0.7, 0.2, 0.1]
+
+
+@pytest.mark.parametrize("tau", [0.5, 1.0, 2.0])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_logit_adjusted_equals_cross_entropy_of_adjusted_logits(tau, reduction):
+    logits, target = _data(n=12, n_classes=3)
+    loss = LogitAdjustedLoss(
+        PRIOR, tau=tau, loss=torch.nn.CrossEntropyLoss(reduction=reduction)
+    )
+    shift = tau * torch.log(torch.tensor(PRIOR, dtype=torch.float64))
+    got, got_grad = _value_and_grad(loss, logits, target)
+    expected, expected_grad = _value_and_grad(
+        lambda x, t: F.cross_entropy(x + shift, t, reduction=reduction),
+        logits,
+        target,
+    )
+    torch.testing.assert_close(got, expected, rtol=1e-6, atol=1e-7)
+    torch.testing.assert_close(got_grad, expected_grad, rtol=1e-6, atol=1e-7)
+
+
+def test_logit_adjusted_at_tau_zero_is_the_cross_entropy():
+    logits, target = _data(n=12, n_classes=3, dtype=torch.float32)
+    got, got_grad = _value_and_grad(LogitAdjustedLoss(PRIOR, tau=0.0), logits, target)
+    expected, expected_grad = _value_and_grad(F.cross_entropy, logits, target)
+    assert torch.equal(got, expected) and torch.equal(got_grad, expected_grad)
+
+
+def test_logit_adjusted_wraps_the_focal_loss():
+    logits, target = _data(n=12, n_classes=3)
+    focal = FocalLoss(alpha=[1.0, 2.0, 3.0], gamma=2.0)
+    loss = LogitAdjustedLoss([7, 2, 1], tau=1.0, loss=focal)  # normalised
+    shift = torch.log(torch.tensor(PRIOR, dtype=torch.float64))
+    torch.testing.assert_close(loss(logits, target), focal(logits + shift, target))
+
+
+def test_logit_adjustment_favours_fitting_the_rare_class():
+    # equal logits: the rare class's loss is larger, so training pushes its
+    # logit up more than plain cross-entropy would
+    logits = torch.zeros(1, 3)
+    loss = LogitAdjustedLoss(PRIOR, tau=1.0, loss=torch.nn.CrossEntropyLoss())
+    values = [loss(logits, torch.tensor([k])).item() for k in range(3)]
+    assert values[2] > values[1] > math.log(3) > values[0]
+
+
+def test_logit_adjusted_prior_is_a_buffer():
+    loss = LogitAdjustedLoss(PRIOR, tau=1.0)
+    assert dict(loss.named_buffers())["log_prior"].dtype == torch.float32
+    torch.testing.assert_close(loss.log_prior.exp(), torch.tensor(PRIOR))
+    assert "tau=1.0" in repr(loss)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"prior": PRIOR, "tau": -1.0}, "tau must be a float >= 0"),
+        ({"prior": PRIOR, "tau": True}, "tau must be a float >= 0"),
+        ({"prior": [0.5, 0.0, 0.5]}, r"finite and > 0 for every class"),
+        ({"prior": [1.0, float("nan")]}, "finite and > 0"),
+        ({"prior": [1.0]}, "at least 2"),
+        ({"prior": [[0.5, 0.5]]}, "1-D"),
+    ],
+)
+def test_logit_adjusted_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        LogitAdjustedLoss(**kwargs)
+
+
+def test_logit_adjusted_shape_mismatch():
+    with pytest.raises(ValueError, match="prior of 3 classes.*shape \\(4, 2\\)"):
+        LogitAdjustedLoss(PRIOR)(torch.zeros(4, 2), torch.zeros(4, dtype=torch.long))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_logit_adjusted_cuda_matches_cpu():
+    logits, target = _data(n=16, n_classes=3, dtype=torch.float32)
+    loss = LogitAdjustedLoss(PRIOR, loss=FocalLoss(alpha=[1.0, 2.0, 3.0]))
+    expected = loss(logits, target)
+    loss.to("cuda")
+    assert loss.log_prior.device.type == "cuda"
+    assert loss.loss.alpha.device.type == "cuda"
+    torch.testing.assert_close(loss(logits.cuda(), target.cuda()).cpu(), expected)
+
+
+# 10. per-sample weights
+
+
+def _criteria(reduction):
+    return {
+        "ce": torch.nn.CrossEntropyLoss(reduction=reduction),
+        "weighted-ce": torch.nn.CrossEntropyLoss(
+            weight=torch.tensor([0.5, 1.0, 3.0]), reduction=reduction
+        ),
+        "smoothed-ce": torch.nn.CrossEntropyLoss(
+            weight=torch.tensor([0.5, 1.0, 3.0]),
+            label_smoothing=0.1,
+            reduction=reduction,
+        ),
+        "focal": FocalLoss(alpha=[0.5, 1.0, 3.0], gamma=2.0, reduction=reduction),
+        "logit-adjusted": LogitAdjustedLoss(
+            PRIOR,
+            loss=torch.nn.CrossEntropyLoss(
+                weight=torch.tensor([0.5, 1.0, 3.0]), reduction=reduction
+            ),
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(_criteria("mean")))
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_equal_sample_weights_give_the_unweighted_loss(name, reduction):
+    criterion = _criteria(reduction)[name]
+    logits, target = _data(n=12, n_classes=3, dtype=torch.float32)
+    weight = torch.ones(12)
+    expected = criterion(logits, target)
+    torch.testing.assert_close(
+        sample_weighted_loss(criterion, logits, target, weight), expected
+    )
+    if reduction == "mean":  # the mean does not depend on the weights' scale
+        torch.testing.assert_close(
+            sample_weighted_loss(criterion, logits, target, 2.5 * weight), expected
+        )
+
+
+@pytest.mark.parametrize("name", list(_criteria("mean")))
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_integer_sample_weights_equal_repeated_samples(name, reduction):
+    criterion = _criteria(reduction)[name]
+    logits, target = _data(n=12, n_classes=3)
+    weight = torch.tensor([0, 1, 2, 3, 0, 1, 1, 4, 2, 0, 1, 1])
+    rows = torch.arange(12).repeat_interleave(weight)
+    logits = logits.float()
+    got, got_grad = _value_and_grad(
+        lambda x, t: sample_weighted_loss(criterion, x, t, weight.float()),
+        logits,
+        target,
+    )
+    expected, expected_grad = _value_and_grad(
+        lambda x, t: criterion(x[rows], t[rows]), logits, target
+    )
+    torch.testing.assert_close(got, expected)
+    torch.testing.assert_close(got_grad, expected_grad)
+
+
+@pytest.mark.parametrize("name", list(_criteria("mean")))
+def test_a_batch_of_zero_weights_has_zero_loss_and_gradient(name):
+    criterion = _criteria("mean")[name]
+    logits, target = _data(n=5, n_classes=3, dtype=torch.float32)
+    value, grad = _value_and_grad(
+        lambda x, t: sample_weighted_loss(criterion, x, t, torch.zeros(5)),
+        logits,
+        target,
+    )
+    assert value.item() == 0.0
+    assert torch.equal(grad, torch.zeros_like(grad))
+
+
+def test_sample_weights_need_a_known_loss():
+    with pytest.raises(TypeError, match="got NLLLoss"):
+        sample_weighted_loss(
+            torch.nn.NLLLoss(), torch.zeros(2, 2), torch.zeros(2), torch.ones(2)
+        )

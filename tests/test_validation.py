@@ -32,6 +32,9 @@ def _data(n=40, n_features=3, seed=0):
         ("focal+sampler", {"sampler", "focal"}),
         ("class_weight + sampler", {"class_weight", "sampler"}),
         ("class_weight+sampler+focal", {"class_weight", "sampler", "focal"}),
+        ("class_balanced", {"class_balanced"}),
+        ("focal+logit_adjust", {"focal", "logit_adjust"}),
+        ("class_balanced+sampler+focal", {"class_balanced", "sampler", "focal"}),
     ],
 )
 def test_parse_strategy(strategy, expected):
@@ -39,7 +42,17 @@ def test_parse_strategy(strategy, expected):
 
 
 @pytest.mark.parametrize(
-    "strategy", ["", "smote", "none+focal", "focal+focal", "Focal", "sampler+"]
+    "strategy",
+    [
+        "",
+        "smote",
+        "none+focal",
+        "focal+focal",
+        "Focal",
+        "sampler+",
+        "class_weight+class_balanced",
+        "logit",
+    ],
 )
 def test_parse_strategy_rejects(strategy):
     with pytest.raises(ValueError, match=re.escape(f"Got {strategy!r} instead")):
@@ -93,6 +106,23 @@ BAD_PARAMS = [
     ),
     ({"validation_fraction": 0}, ValueError, "'validation_fraction' parameter"),
     ({"n_iter_no_change": 0}, ValueError, "'n_iter_no_change' parameter"),
+    ({"beta": 1.0}, ValueError, r"'beta' parameter .* range \[0(\.0)?, 1(\.0)?\)"),
+    ({"beta": -0.1}, ValueError, "'beta' parameter"),
+    ({"beta": "0.9"}, TypeError, "'beta' parameter"),
+    ({"tau": -1}, ValueError, r"'tau' parameter .* range \[0(\.0)?, inf\)"),
+    ({"tau": None}, TypeError, "'tau' parameter"),
+    ({"prior_correction": "yes"}, ValueError, "'prior_correction' parameter"),
+    ({"prior_correction": 1}, ValueError, "'prior_correction' parameter"),
+    (
+        {"strategy": "class_weight+class_balanced"},
+        ValueError,
+        "two class weightings, 'class_weight' and 'class_balanced'",
+    ),
+    (
+        {"strategy": "class_balanced", "alpha": [1.0, 2.0]},
+        ValueError,
+        r"computes the class weights from beta, and alpha=\[1.0, 2.0\]",
+    ),
 ]
 
 
