@@ -38,7 +38,12 @@ from ._batching import (
     dataset_sample_weight,
     tensor_dataset_parts,
 )
-from ._losses import FocalLoss, LogitAdjustedLoss, sample_weighted_loss
+from ._losses import (
+    FocalLoss,
+    LogitAdjustedLoss,
+    _CrossEntropyLoss,
+    sample_weighted_loss,
+)
 from ._module import TabularMLP
 from ._sampling import make_balanced_sampler
 from ._split import StratifiedValidSplit
@@ -72,6 +77,10 @@ _TINY_WEIGHT = 1e-12
 _LOSS_COMPONENTS = frozenset(
     {"class_weight", "class_balanced", "focal", "logit_adjust"}
 )
+
+
+# arguments of the built loss that come from hyperparameters, not criterion__*
+_SET_BY_SKIMBAL = {"weight": "alpha", "alpha": "alpha", "gamma": "gamma"}
 
 
 def _validation_sample_weight(X):
@@ -641,6 +650,15 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             sample_weight=sample_weight,
             strategy=self.strategy,
         )
+        if weights is not None and "focal" not in components and (weights == 0).any():
+            raise ValueError(
+                f"alpha={self.alpha!r} gives the classes "
+                f"{classes[weights == 0].tolist()!r} a weight of 0 in the "
+                f"cross-entropy of strategy={self.strategy!r}, which divides each "
+                "batch by its summed weights (0 for a batch of those classes only). "
+                "Give every class a positive weight, or drop the rows of a class to "
+                "ignore it."
+            )
         if "class_balanced" in components:
             counts = class_counts(y_enc, n_classes, sample_weight)
             warn_if_nearly_uniform(self.beta, counts, weights)
@@ -689,7 +707,22 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
             dataset = self.get_dataset(X, y)
             split = StratifiedValidSplit(self.validation_fraction, self.seed_)
             return split(dataset, y, **fit_params)
-        return super().get_split_datasets(X, y, **fit_params)
+        try:
+            return super().get_split_datasets(X, y, **fit_params)
+        except ValueError as exc:
+            if "too few" not in str(exc) or y is None:
+                raise
+            # scikit-learn's stratified splitters name the encoded classes
+            counts = np.bincount(
+                to_numpy(y).astype(np.int64), minlength=len(self.classes_)
+            )
+            small = self.classes_[counts < 2].tolist()
+            raise ValueError(
+                f"train_split ({type(self.train_split).__name__}) cannot split the "
+                f"classes {small!r}: they have fewer than 2 samples in the data "
+                "given to fit. Use train_split=skimbal.StratifiedValidSplit(), "
+                "which keeps such classes in training, or train_split=None."
+            ) from exc
 
     def _to_tensor(self, array):
         """An array as a tensor on ``device``, sharing memory on the CPU.
@@ -813,6 +846,15 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         if self.criterion is not None:
             self.criterion_ = self.initialized_instance(self.criterion, kwargs)
             return self
+        clash = sorted(set(kwargs) & set(_SET_BY_SKIMBAL))
+        if clash:
+            name, source = clash[0], _SET_BY_SKIMBAL[clash[0]]
+            raise ValueError(
+                f"criterion__{name} cannot be set: the loss that strategy="
+                f"{self.strategy!r} builds takes it from the {source!r} "
+                f"hyperparameter; set {source}=... instead, or pass your own "
+                "criterion with strategy 'none' or 'sampler'."
+            )
         components = validate_params(self)
         weights = getattr(self, "class_weight_", None)
         if weights is not None:
@@ -820,7 +862,7 @@ class ImbalancedNetClassifier(NeuralNetClassifier):
         if "focal" in components:
             criterion = FocalLoss(alpha=weights, gamma=self.gamma, **kwargs)
         else:
-            criterion = nn.CrossEntropyLoss(weight=weights, **kwargs)
+            criterion = _CrossEntropyLoss(weight=weights, **kwargs)
         prior = getattr(self, "class_prior_", None)
         # before fit (initialize() to load parameters) there is no prior; the
         # loss is not used then, and fit builds it again

@@ -11,6 +11,19 @@ __all__ = ["FocalLoss", "LogitAdjustedLoss"]
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+class _CrossEntropyLoss(nn.CrossEntropyLoss):
+    """Cross-entropy that evaluates half-precision logits in float32.
+
+    torch refuses bfloat16 or float16 logits next to a float32 ``weight``;
+    like :class:`FocalLoss`, compute in float32 and return the logits' dtype.
+    """
+
+    def forward(self, input, target):
+        if input.dtype in (torch.float16, torch.bfloat16):
+            return super().forward(input.float(), target).to(input.dtype)
+        return super().forward(input, target)
+
+
 class FocalLoss(nn.Module):
     r"""Multi-class softmax focal loss on logits.
 

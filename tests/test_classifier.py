@@ -95,7 +95,7 @@ def test_alpha_none_balances_once(multiclass_data, strategy, loss_type, weighted
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no double-weighting warning here
         clf = ImbalancedNetClassifier(strategy=strategy, **FAST).fit(X, y)
-    assert type(clf.criterion_) is loss_type
+    assert isinstance(clf.criterion_, loss_type)
     buffer = clf.criterion_.weight if loss_type is nn.CrossEntropyLoss else None
     if loss_type is FocalLoss:
         buffer = clf.criterion_.alpha
