@@ -8,6 +8,7 @@ Errors are printed as one line, ``skimbal: error: ...``, on standard error.
 """
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -153,6 +154,19 @@ def main(argv=None):
         The exit status: 0 on success, 1 for unusable data or a failed fit,
         2 for a bad command line.
     """
+    try:
+        return _run(argv)
+    except BrokenPipeError:
+        # the reader went away (``skimbal demo | head``): stop quietly, and keep
+        # Python from reporting the same error again when it flushes at exit
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):
+            pass  # stdout is no file (captured)
+        return 1
+
+
+def _run(argv):
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

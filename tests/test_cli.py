@@ -200,6 +200,24 @@ def test_errors_are_one_line_without_traceback(
     assert not (tmp_path / "out").exists()
 
 
+def test_a_closed_pipe_ends_quietly(monkeypatch, capsys):
+    # ``skimbal demo | head -1``: writing to a pipe whose reader has gone
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    def demo():
+        print("skimbal demo: ...")
+
+    monkeypatch.setattr("skimbal.demo.main", demo)
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["demo"]) == 1  # no traceback, no exception
+    assert capsys.readouterr().err == ""
+
+
 def test_usage_errors_exit_with_status_2(capsys):
     assert main([]) == 2
     assert main(["compare", "data.csv"]) == 2  # --target is required
