@@ -95,7 +95,11 @@ def _valid_balanced_accuracy(net, X, y):
     y_pred = net.predict_proba(X).argmax(axis=1)
     if weight is not None and weight.sum() <= _TINY_WEIGHT:
         weight = None
-    return balanced_accuracy_score(y, y_pred, sample_weight=weight)
+    with warnings.catch_warnings():
+        # a class too small to validate (StratifiedValidSplit warned once
+        # already) would make scikit-learn repeat this warning every epoch
+        warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
+        return balanced_accuracy_score(y, y_pred, sample_weight=weight)
 
 
 def _balanced_row_weights(y, sample_weight):

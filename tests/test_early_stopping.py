@@ -1,5 +1,7 @@
 """Early stopping on a stratified internal split, best weights restored."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.metrics import log_loss
@@ -104,3 +106,20 @@ def test_partial_fit_keeps_the_early_stopping_of_the_first_fit(binary_data):
     clf.partial_fit(X[:50], y[:50])
     assert clf.early_stopping_ is True
     assert "valid_log_loss" in clf.history[-1]
+
+
+def test_a_class_missing_from_validation_warns_once_not_every_epoch():
+    # one sample of class 1: it stays in training, so validation cannot see it
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3)).astype(np.float32)
+    y = np.zeros(60, dtype=int)
+    y[0] = 1
+    X[0] += 3.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ImbalancedNetClassifier(
+            early_stopping=True, max_epochs=5, lr=0.05, random_state=0
+        ).fit(X, y)
+    messages = [str(w.message) for w in caught]
+    assert sum("single sample" in m for m in messages) == 1
+    assert not any("y_pred contains classes not in y_true" in m for m in messages)
