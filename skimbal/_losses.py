@@ -350,6 +350,8 @@ def sample_weighted_loss(criterion, input, target, sample_weight):
         loss = criterion.unreduced(input, target)
         norm = sample_weight
     elif isinstance(criterion, nn.CrossEntropyLoss):
+        if dtype in (torch.float16, torch.bfloat16):  # as _CrossEntropyLoss does
+            input = input.float()
         loss = F.cross_entropy(
             input,
             target,

@@ -608,3 +608,15 @@ def test_sample_weights_need_a_known_loss():
         sample_weighted_loss(
             torch.nn.NLLLoss(), torch.zeros(2, 2), torch.zeros(2), torch.ones(2)
         )
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_sample_weighted_cross_entropy_takes_half_precision_logits(dtype):
+    criterion = torch.nn.CrossEntropyLoss(weight=torch.tensor([0.2, 1.8]))
+    logits = torch.tensor([[2.0, -1.0], [0.5, 0.5], [-3.0, 1.0]])
+    target = torch.tensor([0, 1, 1])
+    weight = torch.tensor([1.0, 2.0, 0.5])
+    value = sample_weighted_loss(criterion, logits.to(dtype), target, weight)
+    expected = sample_weighted_loss(criterion, logits, target, weight)
+    assert value.dtype == dtype
+    torch.testing.assert_close(value.float(), expected, rtol=1e-2, atol=1e-2)
