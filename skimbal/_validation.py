@@ -110,8 +110,8 @@ def balanced_weights(y_encoded, n_classes, sample_weight=None):
     n_classes : int
         Number of classes.
     sample_weight : ndarray of shape (n_samples,) or None, default=None
-        Per-sample weights; the counts are then the classes' summed weights,
-        as in scikit-learn's ``compute_class_weight`` from version 1.7 on.
+        Per-sample weights; the counts are then the classes' summed weights
+        (scikit-learn's ``compute_class_weight`` takes them since 1.7).
 
     Returns
     -------
@@ -124,12 +124,11 @@ def balanced_weights(y_encoded, n_classes, sample_weight=None):
     .. [1] G. King and L. Zeng, "Logistic Regression in Rare Events Data",
        Political Analysis 9(2), 2001.
     """
-    if sample_weight is not None:
-        counts = class_counts(y_encoded, n_classes, sample_weight)
-        weights = counts.sum() / (n_classes * counts)
-        return weights / weights.mean()
     weights = compute_class_weight(
-        "balanced", classes=np.arange(n_classes), y=y_encoded
+        "balanced",
+        classes=np.arange(n_classes),
+        y=y_encoded,
+        sample_weight=sample_weight,
     )
     return weights / weights.mean()
 
