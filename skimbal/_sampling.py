@@ -27,9 +27,7 @@ def sampler_row_weights(y_encoded, n_classes, sample_weight=None):
         probability.
     """
     if sample_weight is None:
-        counts = np.bincount(y_encoded, minlength=n_classes)
-        per_class = 1.0 / np.maximum(counts, 1)
-        return per_class[y_encoded]
+        sample_weight = np.ones(len(y_encoded))
     totals = np.bincount(y_encoded, weights=sample_weight, minlength=n_classes)
     per_class = np.divide(1.0, totals, out=np.zeros(n_classes), where=totals > 0)
     return per_class[y_encoded] * sample_weight
